@@ -1,0 +1,3 @@
+"""Root pytest configuration: shared fixtures live in cyclecrm/core/testing/fixtures.py."""
+
+pytest_plugins = ["cyclecrm.core.testing.fixtures"]

@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from cyclecrm.api.root import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("", include("cyclecrm.identity.urls")),
+    path("", include("cyclecrm.contacts.urls")),
+    path("", include("cyclecrm.web.urls")),
+]

@@ -1,0 +1,70 @@
+"""One filter definition per list, used by the API (query parameters) and the web list."""
+
+import datetime as dt
+
+from django.db.models import Q
+from ninja import FilterSchema
+
+from cyclecrm.core.db import search_q
+
+CONTACT_SEARCH_FIELDS = ("first_name", "last_name", "email", "phone", "mobile")
+ACCOUNT_SEARCH_FIELDS = ("name", "domain")
+
+
+class RecordFilters(FilterSchema):
+    """Filters every business record accepts."""
+
+    owner_id: int | None = None
+    team_id: int | None = None
+    tag: str | None = None
+    external_id: str | None = None
+    created_after: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+    updated_after: dt.datetime | None = None
+
+    def filter_tag(self, value: str | None) -> Q:
+        return Q(tags__name=value) if value else Q()
+
+    def filter_created_after(self, value: dt.datetime | None) -> Q:
+        return Q(created_at__gte=value) if value else Q()
+
+    def filter_created_before(self, value: dt.datetime | None) -> Q:
+        return Q(created_at__lt=value) if value else Q()
+
+    def filter_updated_after(self, value: dt.datetime | None) -> Q:
+        return Q(updated_at__gte=value) if value else Q()
+
+
+class AccountFilters(RecordFilters):
+    q: str | None = None
+    industry: str | None = None
+    country: str | None = None
+    parent_id: int | None = None
+
+    def filter_q(self, value: str | None) -> Q:
+        return search_q(value, ACCOUNT_SEARCH_FIELDS) if value else Q()
+
+    def filter_country(self, value: str | None) -> Q:
+        return Q(billing_country=value.upper()) if value else Q()
+
+
+class ContactFilters(RecordFilters):
+    q: str | None = None
+    account_id: int | None = None
+    lifecycle_stage: str | None = None
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    language: str | None = None
+    email: str | None = None
+    do_not_contact: bool | None = None
+    consent_email: bool | None = None
+
+    def filter_q(self, value: str | None) -> Q:
+        return search_q(value, CONTACT_SEARCH_FIELDS) if value else Q()
+
+    def filter_country(self, value: str | None) -> Q:
+        return Q(country=value.upper()) if value else Q()
+
+    def filter_email(self, value: str | None) -> Q:
+        return Q(email=value.strip().lower()) if value else Q()

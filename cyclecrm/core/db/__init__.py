@@ -1,0 +1,10 @@
+"""The only database-vendor-aware code: what differs between SQLite and PostgreSQL.
+
+Everything else in the project writes portable ORM code and calls these helpers where the two
+engines need different SQL.
+"""
+
+from cyclecrm.core.db.vendor import is_postgresql, json_list_contains
+from cyclecrm.core.db.search import search_q
+
+__all__ = ["is_postgresql", "json_list_contains", "search_q"]

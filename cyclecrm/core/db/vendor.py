@@ -1,0 +1,20 @@
+import json
+
+from django.db import connection
+from django.db.models import Q
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def json_list_contains(path: str, value: str) -> Q:
+    """Rows whose JSON list at `path` (an ORM path such as `custom__colors`) holds `value`.
+
+    PostgreSQL has jsonb containment; SQLite's JSON1 has no containment lookup in Django, so the
+    stored list's text is matched against the JSON-encoded element, quotes included, which only
+    matches a whole element.
+    """
+    if is_postgresql():
+        return Q(**{f"{path}__contains": [value]})
+    return Q(**{f"{path}__icontains": json.dumps(value)})

@@ -1,0 +1,160 @@
+"""Users, teams, roles, explicit shares and API tokens."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+
+class Level(models.TextChoices):
+    """How far a role's right reaches: ordered from narrowest to widest."""
+
+    NONE = "none", "None"
+    OWN = "own", "Own and shared"
+    TEAM = "team", "Team and teams below"
+    ALL = "all", "All"
+
+
+LEVEL_RANK = {Level.NONE: 0, Level.OWN: 1, Level.TEAM: 2, Level.ALL: 3}
+
+
+class Action(models.TextChoices):
+    READ = "read", "Read"
+    CREATE = "create", "Create"
+    EDIT = "edit", "Edit"
+    DELETE = "delete", "Delete"
+    EXPORT = "export", "Export"
+
+
+class FieldAccess(models.TextChoices):
+    HIDDEN = "hidden", "Hidden"
+    READ = "read", "Read only"
+    EDIT = "edit", "Read and edit"
+
+
+FIELD_ACCESS_RANK = {FieldAccess.HIDDEN: 0, FieldAccess.READ: 1, FieldAccess.EDIT: 2}
+
+
+class Role(models.Model):
+    """A matrix of rights: for each record type and action, a level.
+
+    `permissions` is `{record_type: {action: level}}`; a missing entry means `none`.
+    `field_rules` is `{record_type: {field: "hidden" | "read"}}`; a missing field is editable.
+    """
+
+    name = models.SlugField(max_length=50, unique=True)
+    label = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    is_builtin = models.BooleanField(default=False)
+    permissions = models.JSONField(default=dict, blank=True)
+    field_rules = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    record_type = "role"
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.label or self.name
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    manager = models.ForeignKey(
+        "identity.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams"
+    )
+    roles = models.ManyToManyField(Role, blank=True, related_name="teams")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    record_type = "team"
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    teams = models.ManyToManyField(Team, blank=True, related_name="members")
+    roles = models.ManyToManyField(Role, blank=True, related_name="users")
+
+    record_type = "user"
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+
+class RecordShare(models.Model):
+    """An explicit grant of one record to a user or a team, beyond what their roles reach."""
+
+    record_type = models.CharField(max_length=40)
+    object_id = models.BigIntegerField()
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="shares"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="shares"
+    )
+    can_edit = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["record_type", "user", "object_id"], name="identity_share_user_idx"),
+            models.Index(fields=["record_type", "team", "object_id"], name="identity_share_team_idx"),
+            models.Index(fields=["record_type", "object_id"], name="identity_share_record_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) ^ models.Q(team__isnull=False),
+                name="identity_share_user_xor_team",
+            ),
+        ]
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "Read only"
+    WRITE = "write", "Read and write"
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only a SHA-256 of the secret is stored; the secret is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=10, choices=TokenScope.choices, default=TokenScope.READ)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    record_type = "token"
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        if self.revoked_at:
+            return False
+        return not (self.expires_at and self.expires_at <= timezone.now())

@@ -1,0 +1,80 @@
+"""The five built-in roles. Admins may edit them; `builtin_roles_sync` (run after every
+migrate) creates missing ones and fills in record types a role does not mention yet, leaving
+every entry an admin has set alone."""
+
+from django.db import transaction
+
+from cyclecrm.identity.models import Role
+
+ALL = {"read": "all", "create": "all", "edit": "all", "delete": "all", "export": "all"}
+READ_ALL = {"read": "all", "create": "none", "edit": "none", "delete": "none", "export": "none"}
+READ_EXPORT_ALL = {**READ_ALL, "export": "all"}
+TEAM = {"read": "team", "create": "team", "edit": "team", "delete": "team", "export": "team"}
+OWN = {"read": "own", "create": "own", "edit": "own", "delete": "own", "export": "own"}
+NONE = {"read": "none", "create": "none", "edit": "none", "delete": "none", "export": "none"}
+OWN_TOKENS = {"read": "own", "create": "own", "edit": "own", "delete": "own", "export": "none"}
+TAG_USE = {"read": "all", "create": "all", "edit": "none", "delete": "none", "export": "none"}
+
+# Directory data (users, teams, tags, custom field definitions) is readable by everyone so
+# owners can be picked and forms drawn; only admins change it.
+_DIRECTORY = {
+    "user": READ_ALL,
+    "team": READ_ALL,
+    "tag": TAG_USE,
+    "custom_field": READ_ALL,
+    "token": OWN_TOKENS,
+    "role": NONE,
+}
+
+BUILTIN_ROLES: dict[str, dict] = {
+    "admin": {
+        "label": "Administrator",
+        "description": "Every right on every record type, including users, roles and settings.",
+        "default": ALL,
+        "permissions": {},
+    },
+    "manager": {
+        "label": "Sales manager",
+        "description": "Everything of their team and the teams below it.",
+        "default": TEAM,
+        "permissions": {**_DIRECTORY},
+    },
+    "sales_rep": {
+        "label": "Sales representative",
+        "description": "Their own records and records shared with them.",
+        "default": OWN,
+        "permissions": {**_DIRECTORY},
+    },
+    "marketer": {
+        "label": "Marketer",
+        "description": "Reads and exports contacts and accounts; owns marketing objects.",
+        "default": OWN,
+        "permissions": {**_DIRECTORY, "account": READ_EXPORT_ALL, "contact": READ_EXPORT_ALL},
+    },
+    "support_agent": {
+        "label": "Support agent",
+        "description": "Reads contacts and accounts; owns support cases.",
+        "default": OWN,
+        "permissions": {**_DIRECTORY, "account": READ_ALL, "contact": READ_ALL},
+    },
+}
+
+
+def builtin_roles_sync(record_type_keys: list[str]) -> None:
+    with transaction.atomic():
+        for name, spec in BUILTIN_ROLES.items():
+            role, _ = Role.objects.get_or_create(
+                name=name,
+                defaults={
+                    "label": spec["label"],
+                    "description": spec["description"],
+                    "is_builtin": True,
+                },
+            )
+            permissions = dict(role.permissions or {})
+            for key in record_type_keys:
+                if key not in permissions:
+                    permissions[key] = dict(spec["permissions"].get(key, spec["default"]))
+            if permissions != role.permissions:
+                role.permissions = permissions
+                role.save(update_fields=["permissions"])

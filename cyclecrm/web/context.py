@@ -1,0 +1,43 @@
+"""Navigation shown in the base layout: only sections that exist and the user may read."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from cyclecrm.identity.access import level
+
+# (label, url name, icon, record type the user must be able to read; None: any signed-in user)
+SECTIONS = [
+    ("Home", "home", "house", None),
+    ("Accounts", "account_list", "building", "account"),
+    ("Contacts", "contact_list", "person-lines-fill", "contact"),
+]
+SETTINGS = [
+    ("Users", "user_list", "people", "user"),
+    ("Teams", "team_list", "diagram-3", "team"),
+    ("Roles", "role_list", "shield-lock", "role"),
+    ("Custom fields", "custom_field_list", "ui-checks", "custom_field"),
+    ("API tokens", "token_list", "key", "token"),
+]
+
+
+def _entries(request: HttpRequest, sections: list) -> list[dict[str, Any]]:
+    entries = []
+    for label, url_name, icon, type_key in sections:
+        if type_key and level(request.user, type_key, "read") == "none":
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue  # a section whose pages do not exist yet is not shown
+        entries.append(
+            {"label": label, "url": url, "icon": icon, "active": request.path.startswith(url) and url != "/"}
+        )
+    return entries
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    return {"nav_sections": _entries(request, SECTIONS), "nav_settings": _entries(request, SETTINGS)}
