@@ -20,9 +20,11 @@ class TokenScopeError(CrmError):
 
 
 class BearerToken(HttpBearer):
-    openapi_description = "`Authorization: Bearer ccrm_...`; create tokens under Settings → API tokens."
+    openapi_description = (
+        "`Authorization: Bearer ccrm_...`; create tokens under Settings → API tokens."
+    )
 
-    def authenticate(self, request: HttpRequest, token: str):  # noqa: ANN201 - ninja's contract
+    def authenticate(self, request: HttpRequest, token: str):
         prefix = token_prefix(token)
         if prefix is None:
             return None
@@ -34,7 +36,10 @@ class BearerToken(HttpBearer):
         if request.method not in SAFE_METHODS and row.scope != TokenScope.WRITE:
             raise TokenScopeError()
         now = timezone.now()
-        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
+        if (
+            row.last_used_at is None
+            or (now - row.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS
+        ):
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         request.api_token = row

@@ -44,7 +44,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        body = error_body("validation_error", "Some fields are not valid.", _validation_fields(exc.errors))
+        body = error_body(
+            "validation_error", "Some fields are not valid.", _validation_fields(exc.errors)
+        )
         return respond(request, 422, body)
 
     @api.exception_handler(AuthenticationError)
@@ -55,7 +57,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         code = {400: "bad_request", 403: "permission_denied", 404: "not_found", 429: "throttled"}
-        return respond(request, exc.status_code, error_body(code.get(exc.status_code, "error"), str(exc)))
+        return respond(
+            request, exc.status_code, error_body(code.get(exc.status_code, "error"), str(exc))
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "huey.contrib.djhuey",
     "cyclecrm.core",
     "cyclecrm.identity",
     "cyclecrm.contacts",
@@ -170,6 +171,17 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Background jobs: an SQLite queue file beside the database by default, Redis when configured
+# (the multi-machine set-up). `cyclecrm run_huey` (make worker) runs the consumer.
+HUEY = {
+    "name": "cyclecrm",
+    "immediate": env_bool("HUEY_IMMEDIATE", default=False),
+    "consumer": {"workers": env_int("HUEY_WORKERS", default=2), "worker_type": "thread"},
+}
+if REDIS_URL:
+    HUEY |= {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
+else:
+    HUEY |= {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")}
 
 CYCLECRM = {
     "DEFAULT_REGION": os.environ.get("CYCLECRM_DEFAULT_REGION", "US"),

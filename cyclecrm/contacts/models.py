@@ -106,7 +106,9 @@ class Contact(BaseRecord):
     class Meta(BaseRecord.Meta):
         ordering = ["last_name", "first_name", "id"]
         indexes = [
-            models.Index(fields=["last_name", "first_name", "id"], name="contacts_contact_name_idx"),
+            models.Index(
+                fields=["last_name", "first_name", "id"], name="contacts_contact_name_idx"
+            ),
             models.Index(fields=["first_name", "id"], name="contacts_contact_first_idx"),
             models.Index(fields=["email"], name="contacts_contact_email_idx"),
             models.Index(fields=["phone"], name="contacts_contact_phone_idx"),
@@ -122,4 +124,3 @@ class Contact(BaseRecord):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
-

@@ -100,10 +100,14 @@ def normalize_country(value: str) -> str:
     return country.alpha_2
 
 
-def _country_by_name(text: str):  # noqa: ANN202 - pycountry's record type is not exported
+def _country_by_name(text: str):
     wanted = text.casefold()
     for country in pycountry.countries:
-        names = {country.name, getattr(country, "common_name", ""), getattr(country, "official_name", "")}
+        names = {
+            country.name,
+            getattr(country, "common_name", ""),
+            getattr(country, "official_name", ""),
+        }
         if wanted in {name.casefold() for name in names if name}:
             return country
     return None

@@ -46,9 +46,7 @@ def snapshot(instance: models.Model, *, tags: list[str] | None = None) -> dict[s
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     keys = list(dict.fromkeys([*before, *after]))
     return {
-        key: [before.get(key), after.get(key)]
-        for key in keys
-        if before.get(key) != after.get(key)
+        key: [before.get(key), after.get(key)] for key in keys if before.get(key) != after.get(key)
     }
 
 

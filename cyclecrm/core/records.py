@@ -180,7 +180,9 @@ def _resolve_owner(actor: User, type_key: str, owner_id: Any) -> User | None:
     return owner
 
 
-def _resolve_team(team_id: Any, owner: User | None, *, default_to_owner: bool = True) -> Team | None:
+def _resolve_team(
+    team_id: Any, owner: User | None, *, default_to_owner: bool = True
+) -> Team | None:
     if team_id is not None:
         team = Team.objects.filter(pk=team_id).first()
         if team is None:
@@ -201,7 +203,9 @@ def _full_clean(instance: models.Model) -> None:
 def _field_messages(exc: DjangoValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {
-            ("non_field" if name == "__all__" else name): [str(m) for e in errors for m in e.messages]
+            ("non_field" if name == "__all__" else name): [
+                str(m) for e in errors for m in e.messages
+            ]
             for name, errors in exc.error_dict.items()
         }
     return {"non_field": list(exc.messages)}
@@ -223,9 +227,11 @@ def _write_versioned(instance: BaseRecord, version: int) -> None:
     }
     try:
         with transaction.atomic():
-            updated = type(instance)._default_manager.filter(
-                pk=instance.pk, version=version
-            ).update(**values, version=F("version") + 1)
+            updated = (
+                type(instance)
+                ._default_manager.filter(pk=instance.pk, version=version)
+                .update(**values, version=F("version") + 1)
+            )
     except IntegrityError as exc:
         raise _duplicate_error(instance, exc) from exc
     if updated == 0:

@@ -133,9 +133,9 @@ def _with_descendants(team_ids: frozenset[int]) -> frozenset[int]:
     scope = set(team_ids)
     frontier = set(team_ids)
     while frontier:
-        children = set(
-            Team.objects.filter(parent_id__in=frontier).values_list("id", flat=True)
-        ) - scope
+        children = (
+            set(Team.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - scope
+        )
         scope |= children
         frontier = children
     return frozenset(scope)
@@ -161,9 +161,9 @@ def visibility_q(rtype: RecordType, access: Access, action: str) -> Q | None:
     if rtype.owner_field:
         condition = Q(**{rtype.owner_field: access.user_id})
         if level == Level.TEAM:
-            members = User.teams.through.objects.filter(
-                team_id__in=access.scope_team_ids
-            ).values("user_id")
+            members = User.teams.through.objects.filter(team_id__in=access.scope_team_ids).values(
+                "user_id"
+            )
             condition |= Q(**{f"{rtype.owner_field}__in": members})
             if rtype.has_team:
                 condition |= Q(team_id__in=access.scope_team_ids)
@@ -222,7 +222,8 @@ def explain(user: Any, instance: models.Model) -> list[str]:
     if access.is_superuser:
         return [*lines, f"{user} is a superuser: every right on every record."]
     lines.append(
-        "Roles in effect: " + (", ".join(access.role_names) or "none")
+        "Roles in effect: "
+        + (", ".join(access.role_names) or "none")
         + f" (own roles and those of teams {sorted(access.team_ids) or 'none'})."
     )
     for action in Action:
@@ -231,7 +232,8 @@ def explain(user: Any, instance: models.Model) -> list[str]:
         origin = ", ".join(f"{name}={lvl}" for name, lvl in by) or "no role grants it"
         allowed = can(user, action, instance)
         verdict = "ALLOWED" if allowed else "DENIED"
-        lines.append(f"{action}: {verdict}: level {granted} ({origin}); {_reach(rtype, instance, access, granted)}")
+        reach = _reach(rtype, instance, access, granted)
+        lines.append(f"{action}: {verdict}: level {granted} ({origin}); {reach}")
     return lines
 
 

@@ -65,7 +65,11 @@ class Team(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     manager = models.ForeignKey(
-        "identity.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams"
+        "identity.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
     )
     roles = models.ManyToManyField(Role, blank=True, related_name="teams")
     created_at = models.DateTimeField(default=timezone.now)
@@ -115,8 +119,12 @@ class RecordShare(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["record_type", "user", "object_id"], name="identity_share_user_idx"),
-            models.Index(fields=["record_type", "team", "object_id"], name="identity_share_team_idx"),
+            models.Index(
+                fields=["record_type", "user", "object_id"], name="identity_share_user_idx"
+            ),
+            models.Index(
+                fields=["record_type", "team", "object_id"], name="identity_share_team_idx"
+            ),
             models.Index(fields=["record_type", "object_id"], name="identity_share_record_idx"),
         ]
         constraints = [
@@ -125,6 +133,10 @@ class RecordShare(models.Model):
                 name="identity_share_user_xor_team",
             ),
         ]
+
+    def __str__(self) -> str:
+        target = f"user {self.user_id}" if self.user_id else f"team {self.team_id}"
+        return f"{self.record_type}#{self.object_id} shared with {target}"
 
 
 class TokenScope(models.TextChoices):

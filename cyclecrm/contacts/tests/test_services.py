@@ -109,10 +109,25 @@ def test_rep_cannot_link_to_invisible_account(rep_a, rep_b):
 
 
 def test_custom_fields_are_validated(rep_a):
-    CustomField.objects.create(record_type="contact", key="shoe_size", label="Shoe size", kind="number", min_value=30, max_value=50)
-    CustomField.objects.create(record_type="contact", key="tier", label="Tier", kind="choice", choices=["gold", "silver"])
-    contact = services.contact_create(actor=rep_a, data={"last_name": "X"}, custom={"shoe_size": "42", "tier": "gold"})
+    CustomField.objects.create(
+        record_type="contact",
+        key="shoe_size",
+        label="Shoe size",
+        kind="number",
+        min_value=30,
+        max_value=50,
+    )
+    CustomField.objects.create(
+        record_type="contact", key="tier", label="Tier", kind="choice", choices=["gold", "silver"]
+    )
+    contact = services.contact_create(
+        actor=rep_a, data={"last_name": "X"}, custom={"shoe_size": "42", "tier": "gold"}
+    )
     assert contact.custom == {"shoe_size": 42, "tier": "gold"}
     with pytest.raises(ValidationFailed) as caught:
-        services.contact_create(actor=rep_a, data={"last_name": "Y"}, custom={"shoe_size": 60, "tier": "bronze", "nope": 1})
+        services.contact_create(
+            actor=rep_a,
+            data={"last_name": "Y"},
+            custom={"shoe_size": 60, "tier": "bronze", "nope": 1},
+        )
     assert set(caught.value.fields) == {"custom.shoe_size", "custom.tier", "custom.nope"}

@@ -4,7 +4,7 @@ Everything else in the project writes portable ORM code and calls these helpers 
 engines need different SQL.
 """
 
-from cyclecrm.core.db.vendor import is_postgresql, json_list_contains
 from cyclecrm.core.db.search import search_q
+from cyclecrm.core.db.vendor import is_postgresql, json_list_contains
 
 __all__ = ["is_postgresql", "json_list_contains", "search_q"]

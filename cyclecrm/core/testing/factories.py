@@ -11,7 +11,9 @@ from cyclecrm.identity.services import token_create
 _seq = itertools.count(1)
 
 
-def make_user(username: str | None = None, *, role: str | None = None, teams: list[Team] = (), **fields: Any) -> User:
+def make_user(
+    username: str | None = None, *, role: str | None = None, teams: list[Team] = (), **fields: Any
+) -> User:
     username = username or f"user{next(_seq)}"
     user = User.objects.create_user(username=username, password="correct horse battery", **fields)
     if role:

@@ -1,9 +1,9 @@
 """pytest fixtures shared by every app: one user per built-in role, in a small team tree.
 
-    Sales (managed by `manager`)
-    ├── North: rep_a
-    └── South: rep_b
-    Marketing: marketer;  Support: support_agent;  admin: role admin (not a superuser)
+Sales (managed by `manager`)
+├── North: rep_a
+└── South: rep_b
+Marketing: marketer;  Support: support_agent;  admin: role admin (not a superuser)
 """
 
 from collections.abc import Callable
