@@ -10,6 +10,9 @@ from cyclecrm.core.db import json_list_contains
 from cyclecrm.core.errors import FieldErrors
 from cyclecrm.core.models import CustomField, CustomFieldKind
 
+# Whole numbers beyond this lose precision in JavaScript clients reading the JSON.
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_DECIMAL = Decimal(10) ** 15
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off", ""}
 
@@ -81,8 +84,10 @@ def _number(field: CustomField, raw: Any) -> int:
         value = Decimal(str(raw).strip())
     except InvalidOperation as exc:
         raise ValueError("Enter a whole number.") from exc
-    if value != value.to_integral_value():
+    if not value.is_finite() or value != value.to_integral_value():
         raise ValueError("Enter a whole number.")
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise ValueError(f"Must be between -{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}.")
     _bounded(field, value)
     return int(value)
 
@@ -94,8 +99,9 @@ def _decimal(field: CustomField, raw: Any) -> str:
         value = Decimal(str(raw).strip())
     except InvalidOperation as exc:
         raise ValueError("Enter a number.") from exc
-    if not value.is_finite():
-        raise ValueError("Enter a finite number.")
+    if not value.is_finite() or abs(value) >= MAX_DECIMAL:
+        raise ValueError(f"Enter a number below {MAX_DECIMAL:,}.")
+    value = ()
     _bounded(field, value)
     return str(value)
 

@@ -27,9 +27,13 @@ def walk(ordering: str, limit: int) -> list[int]:
 
 
 @pytest.mark.django_db
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
-    names=st.lists(st.sampled_from(["Ng", "Ngo", "Smith", "smith", "Ünal", ""]), min_size=1, max_size=12),
+    names=st.lists(
+        st.sampled_from(["Ng", "Ngo", "Smith", "smith", "Ünal", ""]), min_size=1, max_size=12
+    ),
     limit=st.integers(min_value=1, max_value=5),
     ordering=st.sampled_from(sorted(CONTACT_ORDERINGS)),
 )
@@ -38,7 +42,9 @@ def test_cursor_walk_visits_every_row_once_in_order(names, limit, ordering):
     for index, name in enumerate(names):
         make_contact(last_name=name or "X", first_name=name, email=f"{name}{index}@x.org".lower())
     expected = list(
-        Contact.objects.order_by(*CONTACT_ORDERINGS[ordering].order_by()).values_list("pk", flat=True)
+        Contact.objects.order_by(*CONTACT_ORDERINGS[ordering].order_by()).values_list(
+            "pk", flat=True
+        )
     )
     assert walk(ordering, limit) == expected
 
@@ -61,6 +67,12 @@ def test_tampered_cursor_is_rejected(cursor):
 @pytest.mark.django_db
 def test_unknown_ordering_is_rejected():
     with pytest.raises(ValidationFailed) as caught:
-        paginate(Contact.objects.all(), orderings=CONTACT_ORDERINGS, ordering="password",
-                 default_ordering="name", limit=5, cursor=None)
+        paginate(
+            Contact.objects.all(),
+            orderings=CONTACT_ORDERINGS,
+            ordering="password",
+            default_ordering="name",
+            limit=5,
+            cursor=None,
+        )
     assert "ordering" in caught.value.fields

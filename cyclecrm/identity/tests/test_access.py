@@ -66,7 +66,9 @@ def test_field_rules_merge_most_permissive(hide_birth_date, teams):
 
 def test_share_with_team_grants_read_not_edit(rep_a, rep_b, teams):
     contact = make_contact(owner=rep_a)
-    share = RecordShare.objects.create(record_type="contact", object_id=contact.pk, team=teams["south"])
+    share = RecordShare.objects.create(
+        record_type="contact", object_id=contact.pk, team=teams["south"]
+    )
     assert access.can(rep_b, "read", contact)
     assert not access.can(rep_b, "edit", contact)
     share.can_edit = True
