@@ -101,7 +101,6 @@ def _decimal(field: CustomField, raw: Any) -> str:
         raise ValueError("Enter a number.") from exc
     if not value.is_finite() or abs(value) >= MAX_DECIMAL:
         raise ValueError(f"Enter a number below {MAX_DECIMAL:,}.")
-    value = ()
     _bounded(field, value)
     return str(value)
 
