@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "cyclecrm.core",
     "cyclecrm.identity",
     "cyclecrm.contacts",
+    "cyclecrm.leads",
+    "cyclecrm.pipeline",
+    "cyclecrm.catalog",
+    "cyclecrm.activities",
     "cyclecrm.web",
 ]
 

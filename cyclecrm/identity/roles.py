@@ -26,6 +26,21 @@ _DIRECTORY = {
     "role": NONE,
 }
 
+# Shared configuration and catalog: everyone reads it to work; admins change it.
+_CONFIGURATION = {
+    key: READ_ALL
+    for key in (
+        "pipeline",
+        "product",
+        "price_book",
+        "onboarding_template",
+        "scoring_rule",
+        "assignment_rule",
+        "capture_form",
+    )
+}
+_MARKETING_LEADS = {"read": "all", "create": "all", "edit": "own", "delete": "own", "export": "all"}
+
 BUILTIN_ROLES: dict[str, dict] = {
     "admin": {
         "label": "Administrator",
@@ -37,25 +52,38 @@ BUILTIN_ROLES: dict[str, dict] = {
         "label": "Sales manager",
         "description": "Everything of their team and the teams below it.",
         "default": TEAM,
-        "permissions": {**_DIRECTORY},
+        "permissions": {**_DIRECTORY, **_CONFIGURATION},
     },
     "sales_rep": {
         "label": "Sales representative",
         "description": "Their own records and records shared with them.",
         "default": OWN,
-        "permissions": {**_DIRECTORY},
+        "permissions": {**_DIRECTORY, **_CONFIGURATION},
     },
     "marketer": {
         "label": "Marketer",
         "description": "Reads and exports contacts and accounts; owns marketing objects.",
         "default": OWN,
-        "permissions": {**_DIRECTORY, "account": READ_EXPORT_ALL, "contact": READ_EXPORT_ALL},
+        "permissions": {
+            **_DIRECTORY,
+            **_CONFIGURATION,
+            "capture_form": ALL,
+            "account": READ_EXPORT_ALL,
+            "contact": READ_EXPORT_ALL,
+            "lead": _MARKETING_LEADS,
+        },
     },
     "support_agent": {
         "label": "Support agent",
         "description": "Reads contacts and accounts; owns support cases.",
         "default": OWN,
-        "permissions": {**_DIRECTORY, "account": READ_ALL, "contact": READ_ALL},
+        "permissions": {
+            **_DIRECTORY,
+            **_CONFIGURATION,
+            "account": READ_ALL,
+            "contact": READ_ALL,
+            "order": READ_ALL,
+        },
     },
 }
 
