@@ -44,6 +44,9 @@ const FILES = [
   ["chart.js", "dist/chart.umd.min.js", "chartjs/chart.umd.min.js"],
   ["chart.js", "dist/chart.umd.min.js.map", "chartjs/chart.umd.min.js.map"],
   ["chart.js", "LICENSE.md", "chartjs/LICENSE.md"],
+
+  ["sortablejs", "Sortable.min.js", "sortablejs/Sortable.min.js"],
+  ["sortablejs", "LICENSE", "sortablejs/LICENSE"],
 ];
 
 function fail(msg) {
