@@ -39,6 +39,50 @@ def _mount_routers() -> None:
     api.add_router("/tags", tags_router)
     api.add_router("/custom-fields", custom_fields_router)
     api.add_router("/tokens", tokens_router)
+    _mount_lead_to_customer()
+
+
+def _mount_lead_to_customer() -> None:
+    from cyclecrm.activities.api import tasks_router
+    from cyclecrm.catalog.api import (
+        orders_router,
+        price_books_router,
+        products_router,
+        quotes_router,
+    )
+    from cyclecrm.leads.api import (
+        assignment_rules_router,
+        grades_router,
+        leads_router,
+        scoring_rules_router,
+    )
+    from cyclecrm.leads.capture.api import capture_forms_router, public_forms_router
+    from cyclecrm.pipeline.api import (
+        exchange_rates_router,
+        onboarding_templates_router,
+        onboardings_router,
+        opportunities_router,
+        pipeline_analytics_router,
+        pipelines_router,
+    )
+
+    api.add_router("/leads", leads_router)
+    api.add_router("/scoring-rules", scoring_rules_router)
+    api.add_router("/lead-grades", grades_router)
+    api.add_router("/assignment-rules", assignment_rules_router)
+    api.add_router("/capture-forms", capture_forms_router)
+    api.add_router("/forms", public_forms_router)
+    api.add_router("/opportunities", opportunities_router)
+    api.add_router("/pipelines", pipelines_router)
+    api.add_router("/pipeline", pipeline_analytics_router)
+    api.add_router("/exchange-rates", exchange_rates_router)
+    api.add_router("/onboardings", onboardings_router)
+    api.add_router("/onboarding-templates", onboarding_templates_router)
+    api.add_router("/products", products_router)
+    api.add_router("/price-books", price_books_router)
+    api.add_router("/quotes", quotes_router)
+    api.add_router("/orders", orders_router)
+    api.add_router("/tasks", tasks_router)
 
 
 _mount_routers()

@@ -6,5 +6,10 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("cyclecrm.identity.urls")),
     path("", include("cyclecrm.contacts.urls")),
+    path("", include("cyclecrm.leads.urls")),
+    path("", include("cyclecrm.leads.capture.urls")),
+    path("", include("cyclecrm.pipeline.urls")),
+    path("", include("cyclecrm.catalog.urls")),
+    path("", include("cyclecrm.activities.urls")),
     path("", include("cyclecrm.web.urls")),
 ]

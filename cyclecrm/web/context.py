@@ -12,6 +12,12 @@ SECTIONS = [
     ("Home", "home", "house", None),
     ("Accounts", "account_list", "building", "account"),
     ("Contacts", "contact_list", "person-lines-fill", "contact"),
+    ("Leads", "lead_list", "funnel", "lead"),
+    ("Opportunities", "opportunity_list", "kanban", "opportunity"),
+    ("Products", "product_list", "box-seam", "product"),
+    ("Quotes", "quote_list", "file-earmark-text", "quote"),
+    ("Orders", "order_list", "receipt", "order"),
+    ("Tasks", "task_list", "check2-square", "task"),
 ]
 SETTINGS = [
     ("Users", "user_list", "people", "user"),
@@ -19,6 +25,13 @@ SETTINGS = [
     ("Roles", "role_list", "shield-lock", "role"),
     ("Custom fields", "custom_field_list", "ui-checks", "custom_field"),
     ("API tokens", "token_list", "key", "token"),
+    ("Capture forms", "capture_form_list", "ui-radios", "capture_form"),
+    ("Lead scoring", "scoring_rule_list", "speedometer2", "scoring_rule"),
+    ("Lead assignment", "assignment_rule_list", "signpost-split", "assignment_rule"),
+    ("Pipelines", "pipeline_settings", "bar-chart-steps", "pipeline"),
+    ("Exchange rates", "exchange_rate_list", "currency-exchange", "pipeline"),
+    ("Onboarding templates", "onboarding_template_list", "list-check", "onboarding_template"),
+    ("Price books", "price_book_list", "tags", "price_book"),
 ]
 
 
@@ -32,7 +45,12 @@ def _entries(request: HttpRequest, sections: list) -> list[dict[str, Any]]:
         except NoReverseMatch:
             continue  # a section whose pages do not exist yet is not shown
         entries.append(
-            {"label": label, "url": url, "icon": icon, "active": request.path.startswith(url) and url != "/"}
+            {
+                "label": label,
+                "url": url,
+                "icon": icon,
+                "active": request.path.startswith(url) and url != "/",
+            }
         )
     return entries
 
@@ -40,4 +58,7 @@ def _entries(request: HttpRequest, sections: list) -> list[dict[str, Any]]:
 def navigation(request: HttpRequest) -> dict[str, Any]:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
-    return {"nav_sections": _entries(request, SECTIONS), "nav_settings": _entries(request, SETTINGS)}
+    return {
+        "nav_sections": _entries(request, SECTIONS),
+        "nav_settings": _entries(request, SETTINGS),
+    }

@@ -1,0 +1,3 @@
+from ninja import Router
+
+tasks_router = Router(tags=["tasks"])
