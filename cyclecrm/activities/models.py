@@ -1,5 +1,7 @@
 """Tasks (interactions and the timeline arrive with the engagement issue)."""
 
+import datetime as dt
+
 from django.db import models
 from django.utils import timezone
 
@@ -18,6 +20,19 @@ class TaskPriority(models.TextChoices):
     NORMAL = "normal", "Normal"
     HIGH = "high", "High"
     URGENT = "urgent", "Urgent"
+
+
+ACTIVE_STATUSES = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+
+# Sort keys kept by the services, because keyset pagination needs non-null columns: a task
+# without a due date sorts after every dated one, and priorities sort most urgent first.
+NO_DUE_KEY = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+PRIORITY_RANK = {
+    TaskPriority.URGENT: 1,
+    TaskPriority.HIGH: 2,
+    TaskPriority.NORMAL: 3,
+    TaskPriority.LOW: 4,
+}
 
 
 class Task(BaseRecord):
@@ -52,13 +67,23 @@ class Task(BaseRecord):
     onboarding = models.ForeignKey(
         "pipeline.Onboarding", null=True, blank=True, on_delete=models.CASCADE, related_name="steps"
     )
+    # Derived from due_at / priority by the services (see above); never set by callers.
+    due_key = models.DateTimeField(default=NO_DUE_KEY, editable=False)
+    priority_rank = models.PositiveSmallIntegerField(
+        default=PRIORITY_RANK[TaskPriority.NORMAL], editable=False
+    )
 
     record_type = "task"
+    history_exclude = BaseRecord.history_exclude | {"due_key", "priority_rank"}
 
     class Meta(BaseRecord.Meta):
-        ordering = ["due_at", "id"]
+        ordering = ["due_key", "id"]
         indexes = [
-            models.Index(fields=["owner", "status", "due_at"], name="activities_task_mine_idx"),
+            models.Index(fields=["owner", "due_key", "id"], name="activities_task_owner_due_idx"),
+            models.Index(fields=["due_key", "id"], name="activities_task_due_idx"),
+            models.Index(
+                fields=["priority_rank", "due_key", "id"], name="activities_task_priority_idx"
+            ),
             models.Index(fields=["-created_at", "-id"], name="activities_task_created_idx"),
             models.Index(fields=["status", "remind_at"], name="activities_task_remind_idx"),
         ]
@@ -69,7 +94,7 @@ class Task(BaseRecord):
     @property
     def is_overdue(self) -> bool:
         return (
-            self.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+            self.status in ACTIVE_STATUSES
             and self.due_at is not None
             and self.due_at < timezone.now()
         )

@@ -1,3 +1,15 @@
 from django.urls import path
 
-urlpatterns: list = []
+from cyclecrm.activities import views
+from cyclecrm.web.records.urls import record_urls
+
+# The generic record pages, except the list and the create page, which tasks have their own of.
+_OWN_PAGES = {"task_list", "task_create"}
+
+urlpatterns = [
+    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/new/", views.task_create, name="task_create"),
+    path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
+    path("tasks/<int:pk>/reopen/", views.task_reopen, name="task_reopen"),
+    *[pattern for pattern in record_urls(views.TASK_UI, "tasks") if pattern.name not in _OWN_PAGES],
+]

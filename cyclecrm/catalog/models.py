@@ -7,6 +7,7 @@ order; services compute them with Decimal by the documented rounding rule (`cata
 from django.db import models
 from django.utils import timezone
 
+from cyclecrm.catalog.pricing import money_label
 from cyclecrm.core.models import BaseRecord
 from cyclecrm.core.money import currency_field, money_field
 
@@ -34,6 +35,10 @@ class Product(BaseRecord):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"
+
+    @property
+    def price_label(self) -> str:
+        return money_label(self.unit_price, self.currency)
 
 
 class PriceBook(models.Model):
@@ -102,6 +107,10 @@ class Quote(BaseRecord):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def total_label(self) -> str:
+        return money_label(self.total, self.currency)
 
 
 class LineFields(models.Model):
@@ -185,6 +194,10 @@ class Order(BaseRecord):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def total_label(self) -> str:
+        return money_label(self.total, self.currency)
+
 
 class OrderLine(LineFields):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
@@ -194,3 +207,19 @@ class OrderLine(LineFields):
 
     def __str__(self) -> str:
         return f"{self.order_id}#{self.position}"
+
+
+class NumberCounter(models.Model):
+    """The last number handed out per document kind and year (see `catalog.numbering`)."""
+
+    kind = models.CharField(max_length=10)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="catalog_counter_kind_year_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last}"

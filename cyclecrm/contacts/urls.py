@@ -1,3 +1,7 @@
-from django.urls import path
+from cyclecrm.contacts.views import ACCOUNT_UI, CONTACT_UI
+from cyclecrm.web.records.urls import record_urls
 
-urlpatterns: list = []
+urlpatterns = [
+    *record_urls(ACCOUNT_UI, "accounts"),
+    *record_urls(CONTACT_UI, "contacts"),
+]

@@ -12,7 +12,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cyclecrm.core.errors import Duplicate, FieldErrors, Forbidden, NotFound, ValidationFailed
+from cyclecrm.core.errors import (
+    Conflict,
+    Duplicate,
+    FieldErrors,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
 from cyclecrm.core.history import diff, history_record
 from cyclecrm.core.models import HistoryAction
 from cyclecrm.core.registry import record_types
@@ -105,7 +112,10 @@ def user_create(
         user.roles.set(roles)
         user.teams.set(teams)
         history_record(
-            actor=actor, instance=user, action=HistoryAction.CREATE, changes=diff({}, _snapshot_user(user))
+            actor=actor,
+            instance=user,
+            action=HistoryAction.CREATE,
+            changes=diff({}, _snapshot_user(user)),
         )
     return user
 
@@ -259,6 +269,23 @@ def _team_cycle(team: Team, parent_id: int) -> bool:
     return False
 
 
+def team_delete(*, actor: User, team: Team) -> None:
+    """Delete an empty team. Members and child teams must be moved first (409 until then), so
+    nobody silently loses the rights the team gave them; records of the team keep no team."""
+    _require_all(actor, "team", Action.DELETE)
+    blockers: dict[str, list[str]] = {}
+    if team.members.exists():
+        blockers["members"] = ["Move the team's members to another team first."]
+    if team.children.exists():
+        blockers["children"] = ["Move or delete the teams below this one first."]
+    if blockers:
+        raise Conflict("The team is not empty.", fields=blockers, code="team_not_empty")
+    with transaction.atomic():
+        changes = diff(_snapshot_team(team), {})
+        history_record(actor=actor, instance=team, action=HistoryAction.DELETE, changes=changes)
+        team.delete()
+
+
 def team_get_or_create(*, name: str) -> Team:
     """For the command line: the team with this name, created when missing."""
     team = Team.objects.filter(name__iexact=name.strip()).first()
@@ -293,8 +320,14 @@ def role_update(
             role.description = description.strip()
         role.updated_at = timezone.now()
         role.save()
-        after = {"permissions": role.permissions, "field_rules": role.field_rules, "label": role.label}
-        history_record(actor=actor, instance=role, action=HistoryAction.UPDATE, changes=diff(before, after))
+        after = {
+            "permissions": role.permissions,
+            "field_rules": role.field_rules,
+            "label": role.label,
+        }
+        history_record(
+            actor=actor, instance=role, action=HistoryAction.UPDATE, changes=diff(before, after)
+        )
     return role
 
 
@@ -311,7 +344,9 @@ def _validate_matrix(permissions: dict, errors: FieldErrors) -> None:
             if action not in Action.values:
                 errors.add(f"permissions.{type_key}.{action}", "Unknown action.")
             elif lvl not in LEVEL_RANK:
-                errors.add(f"permissions.{type_key}.{action}", "Level must be all, team, own or none.")
+                errors.add(
+                    f"permissions.{type_key}.{action}", "Level must be all, team, own or none."
+                )
 
 
 def _validate_field_rules(field_rules: dict, errors: FieldErrors) -> None:
@@ -372,8 +407,9 @@ def token_create(
     return token, secret
 
 
-def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
-    if not access.can(actor, Action.DELETE, token):
+def token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
+    """Revoke a token. `actor=None` is the command line (trusted operator)."""
+    if actor is not None and not access.can(actor, Action.DELETE, token):
         if access.can(actor, Action.READ, token):
             raise Forbidden("You may not revoke this token.")
         raise NotFound()

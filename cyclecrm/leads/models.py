@@ -92,6 +92,8 @@ class Lead(BaseRecord):
     grade = models.CharField(max_length=2, blank=True)
     score_breakdown = models.JSONField(default=list, blank=True)
     score_updated_at = models.DateTimeField(null=True, blank=True)
+    # When the lead first reached a grade band that marks it marketing-qualified.
+    mql_at = models.DateTimeField("MQL since", null=True, blank=True)
 
     converted_at = models.DateTimeField(null=True, blank=True)
     converted_by = models.ForeignKey(
@@ -108,6 +110,13 @@ class Lead(BaseRecord):
     )
 
     record_type = "lead"
+    # The score and its explanation are derived from the other fields and the rules; history
+    # keeps the grade and the MQL milestone, which are what people act on.
+    history_exclude = BaseRecord.history_exclude | {
+        "score",
+        "score_breakdown",
+        "score_updated_at",
+    }
 
     class Meta(BaseRecord.Meta):
         ordering = ["-created_at", "-id"]
@@ -215,7 +224,7 @@ class FormSubmission(models.Model):
 
 
 class AssignmentKind(models.TextChoices):
-    ROUND_ROBIN = "round_robin", "Round-robin within a team"
+    ROUND_ROBIN = "round_robin", "Round-robin (every lead)"
     TERRITORY = "territory", "By territory (country / region)"
     SOURCE = "source", "By source"
 

@@ -1,11 +1,20 @@
 """Pipelines and stages, opportunities with their stage history, exchange rates, onboarding."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from cyclecrm.core.models import BaseRecord
-from cyclecrm.core.money import currency_field, money_field
+from cyclecrm.core.money import currency_field, money_field, round_money
+
+# An opportunity created without an expected close date is expected to close this many days later.
+DEFAULT_CLOSE_DAYS = 30
+
+
+def default_close_date() -> dt.date:
+    return timezone.localdate() + dt.timedelta(days=DEFAULT_CLOSE_DAYS)
 
 
 class Pipeline(models.Model):
@@ -62,6 +71,8 @@ class ExchangeRate(models.Model):
     valid_from = models.DateField()
     rate = models.DecimalField(max_digits=20, decimal_places=10)
 
+    record_type = "exchange_rate"  # its history rows; the rights are those of `pipeline`
+
     class Meta:
         ordering = ["currency", "-valid_from"]
         constraints = [
@@ -93,7 +104,9 @@ class Opportunity(BaseRecord):
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="opportunities")
     amount = money_field(default=0)
     currency = currency_field()
-    expected_close_date = models.DateField(null=True, blank=True)
+    # Never empty (forecasts place every open opportunity in a month, and keyset pages cannot
+    # order by a nullable column); defaults to DEFAULT_CLOSE_DAYS after creation.
+    expected_close_date = models.DateField(default=default_close_date)
     probability = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     source_campaign = models.CharField(max_length=200, blank=True)
     lost_reason = models.CharField(max_length=200, blank=True)
@@ -116,6 +129,15 @@ class Opportunity(BaseRecord):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def amount_label(self) -> str:
+        """The amount as people read it: `12,500.00 EUR`."""
+        return f"{round_money(self.amount, self.currency):,} {self.currency}"
+
+    @property
+    def stage_name(self) -> str:
+        return self.stage.name if self.stage_id else ""
 
 
 class StageChange(models.Model):

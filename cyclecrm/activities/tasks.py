@@ -1,0 +1,12 @@
+"""Background jobs of the activities app, run by the Huey consumer (`cyclecrm run_huey`)."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from cyclecrm.activities.reminders import task_reminders_send
+
+
+@db_periodic_task(crontab(minute="*"))
+def send_task_reminders() -> None:
+    """Every minute: e-mail the assignee of each task whose reminder time has come, once."""
+    task_reminders_send()

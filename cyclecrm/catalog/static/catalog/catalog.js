@@ -1,0 +1,21 @@
+// Cycle CRM catalog pages: confirmations before status changes. Amounts are never computed
+// here: the line editor asks the server (htmx) on every change.
+(() => {
+  "use strict";
+
+  // <form data-confirm="Really?">: asks before submitting.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    const message = form instanceof HTMLFormElement ? form.dataset.confirm : undefined;
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+
+  // Enter in a line input recomputes the lines instead of saving the whole form.
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (event.key !== "Enter" || !(target instanceof HTMLInputElement)) return;
+    if (!target.closest("#line-editor") || target.type === "search") return;
+    event.preventDefault();
+    target.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+})();

@@ -1,0 +1,1 @@
+"""Web pages of the catalog: products, price books (settings), quotes and orders."""

@@ -1,0 +1,1 @@
+"""The settings pages (users, teams, roles, custom fields, API tokens, explain access)."""

@@ -1,0 +1,1 @@
+"""Web pages of the leads app: leads themselves (`leads`), scoring and assignment settings."""
