@@ -36,7 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = int(os.environ.get("E2E_TIMEOUT_MS", "30000"))
 
 expect.set_options(timeout=TIMEOUT_MS)
 
