@@ -42,6 +42,7 @@ from cyclecrm.web.records.views_list import filter_controls, require_level
 
 MY_TASKS_QUERY = f"mine=true&status={ACTIVE_STATUS_PARAM}&ordering=due_at"
 ALL_TASKS_QUERY = f"status={ACTIVE_STATUS_PARAM}&ordering=due_at"
+MAX_ID_DIGITS = 18  # a longer id cannot exist (and SQLite refuses to look it up)
 CONFLICT_MESSAGE = "Someone else changed this task meanwhile; reload to see it."
 SORT_CHOICES = (
     ("due_at", "Due date"),
@@ -215,7 +216,7 @@ def task_create(request: HttpRequest) -> HttpResponse:
     links = {
         name: int(request.GET[name])
         for name in ("contact", "account", "lead", "opportunity")
-        if request.GET.get(name, "").isdigit()
+        if request.GET.get(name, "").isdigit() and len(request.GET[name]) <= MAX_ID_DIGITS
     }
     ui = replace(TASK_UI, form_class=partial(TaskForm, links=links))
     response = views_edit.record_create(request, ui=ui)

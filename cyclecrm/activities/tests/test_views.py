@@ -167,6 +167,7 @@ def test_create_page_preselects_a_visible_contact_and_returns(web_client, rep_a,
     assert 'type="datetime-local"' in page
     hidden = client.get(f"/tasks/new/?contact={theirs.pk}").content.decode()
     assert "Secret" not in hidden
+    assert client.get(f"/tasks/new/?contact={'9' * 30}").status_code == 200
 
     response = client.post(
         f"/tasks/new/?contact={mine.pk}&next={quote(back)}",
