@@ -7,6 +7,7 @@ from django.utils import timezone
 from pydantic import Field, field_validator
 
 from cyclecrm.activities.models import ACTIVE_STATUSES, TaskPriority, TaskStatus
+from cyclecrm.api.schemas import Instant
 from cyclecrm.contacts.filters import RecordFilters
 from cyclecrm.core.db import search_q
 
@@ -34,8 +35,8 @@ class TaskFilters(RecordFilters):
     priority: str | None = Field(
         None, description="One priority or several, comma-separated: `high,urgent`."
     )
-    due_after: dt.datetime | None = Field(None, description="Due at or after this time.")
-    due_before: dt.datetime | None = Field(None, description="Due before this time.")
+    due_after: Instant | None = Field(None, description="Due at or after this time.")
+    due_before: Instant | None = Field(None, description="Due before this time.")
     overdue: bool | None = Field(
         None, description="`true`: open or in progress and past due; `false`: every other task."
     )

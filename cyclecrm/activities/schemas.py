@@ -6,7 +6,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from cyclecrm.activities.models import TaskPriority, TaskStatus
-from cyclecrm.api.schemas import MAX_ID, InputSchema
+from cyclecrm.api.schemas import MAX_ID, InputSchema, Instant
 from cyclecrm.contacts.schemas import VERSION_DOC, RecordIn, RecordOut
 
 PriorityValue = Literal[tuple(TaskPriority.values)]
@@ -30,8 +30,8 @@ def _id(description: str) -> Any:
 
 class TaskFieldsIn(RecordIn):
     description: str | None = Field(None, max_length=10000)
-    due_at: dt.datetime | None = Field(None, description=DUE_DOC)
-    remind_at: dt.datetime | None = Field(None, description=REMIND_DOC)
+    due_at: Instant | None = Field(None, description=DUE_DOC)
+    remind_at: Instant | None = Field(None, description=REMIND_DOC)
     priority: PriorityValue | None = None
     status: StatusValue | None = Field(None, description=STATUS_DOC)
     contact_id: int | None = _id("A contact you may see.")

@@ -4,11 +4,11 @@
 import datetime as dt
 from collections.abc import Callable
 from functools import cache
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from django.db import models
 from ninja import Path, Schema
-from pydantic import ConfigDict, Field, create_model
+from pydantic import AfterValidator, ConfigDict, Field, create_model
 
 from cyclecrm.identity.access import access_for, record_type_key
 
@@ -17,6 +17,20 @@ MAX_ID = 2**63 - 1
 # The `{id}` path parameter of every record route (a module constant: ruff's B008 forbids calls
 # in argument defaults).
 RecordId = Path(..., ge=1, le=MAX_ID, description="The record's id.")
+
+
+def _to_utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise ValueError("Date and time out of range.") from exc
+
+
+# An input date-time: an offset is resolved to UTC here, so any offset pydantic accepts (up to
+# ±23:59) works on PostgreSQL too, which refuses literal offsets beyond ±15:59.
+Instant = Annotated[dt.datetime, AfterValidator(_to_utc)]
 
 
 class ErrorDetail(Schema):

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from pydantic import Field
 
+from cyclecrm.api.schemas import Instant
 from cyclecrm.catalog.models import OrderLine
 from cyclecrm.contacts.filters import RecordFilters
 from cyclecrm.core.db import search_q
@@ -87,8 +88,8 @@ class OrderFilters(RecordFilters):
     opportunity: int | None = ID
     product: int | None = ID
     currency: str | None = Field(None, max_length=3)
-    ordered_after: dt.datetime | None = None
-    ordered_before: dt.datetime | None = None
+    ordered_after: Instant | None = None
+    ordered_before: Instant | None = None
     total_min: Decimal | None = AMOUNT
     total_max: Decimal | None = AMOUNT
 

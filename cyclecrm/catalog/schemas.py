@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema
+from cyclecrm.api.schemas import MAX_ID, InputSchema, Instant, OutputSchema
 from cyclecrm.catalog.models import LineFields, Order, OrderStatus, Quote, QuoteStatus
 from cyclecrm.catalog.pricing import FLOAT_MESSAGE, amount_text, number_text
 from cyclecrm.contacts.schemas import VERSION_DOC, RecordIn, RecordOut
@@ -277,7 +277,7 @@ class OrderFieldsIn(RecordIn):
     contact: int | None = _id("Defaults to the opportunity's contact.")
     opportunity: int | None = _id()
     currency: str | None = _text(3, "ISO-4217 code; defaults to the account's currency.")
-    ordered_at: dt.datetime | None = Field(
+    ordered_at: Instant | None = Field(
         None, description="When the customer ordered; default now; not in the future."
     )
     segment: str | None = _text(100, SEGMENT_DOC)

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cyclecrm.core.middleware.RequestIdMiddleware",
+    "cyclecrm.core.middleware.RejectNulCharacterMiddleware",
 ]
 
 ROOT_URLCONF = "cyclecrm.config.urls"

@@ -5,6 +5,7 @@ import datetime as dt
 from django.db.models import Q
 from ninja import FilterSchema
 
+from cyclecrm.api.schemas import Instant
 from cyclecrm.core.db import search_q
 
 CONTACT_SEARCH_FIELDS = ("first_name", "last_name", "email", "phone", "mobile")
@@ -18,9 +19,9 @@ class RecordFilters(FilterSchema):
     team_id: int | None = None
     tag: str | None = None
     external_id: str | None = None
-    created_after: dt.datetime | None = None
-    created_before: dt.datetime | None = None
-    updated_after: dt.datetime | None = None
+    created_after: Instant | None = None
+    created_before: Instant | None = None
+    updated_after: Instant | None = None
 
     def filter_tag(self, value: str | None) -> Q:
         return Q(tags__name=value) if value else Q()

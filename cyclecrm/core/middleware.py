@@ -1,10 +1,11 @@
-"""Request id for correlating audit history and logs with the request that caused them."""
+"""Request id for correlating audit history and logs; rejection of NUL characters in input."""
 
+import json
 import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from cyclecrm.core.context import request_id_var
 
@@ -26,3 +27,71 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class RejectNulCharacterMiddleware:
+    """Refuse a request whose path, a query parameter or a JSON body value holds a NUL character.
+
+    PostgreSQL text cannot store NUL, so such input would otherwise fail deep in a query on one
+    database and not the other. HTML forms already reject it field by field (Django's
+    ProhibitNullCharactersValidator); this covers what forms do not see. The API answers 422 with
+    the field, like any other invalid value; pages answer 400.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = _nul_field(request)
+        if field is None:
+            return self.get_response(request)
+        message = f"{field}: contains a NUL character, which is not allowed."
+        if request.path.startswith("/api/"):
+            body = {
+                "error": {
+                    "code": "validation_error",
+                    "message": message,
+                    "fields": {field: ["Contains a NUL character, which is not allowed."]},
+                }
+            }
+            return JsonResponse(body, status=422)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+def _nul_field(request: HttpRequest) -> str | None:
+    if "\x00" in request.path:
+        return "path"
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return key.replace("\x00", "\\0")
+    if request.content_type == "application/json":
+        body = request.body
+        if b"\\u0000" in body or b"\x00" in body:
+            return _nul_json_path(body)
+    return None
+
+
+def _nul_json_path(body: bytes) -> str | None:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    return _find_nul(document, "")
+
+
+def _find_nul(value: object, path: str) -> str | None:
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return path or "body"
+        found = _find_nul(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None

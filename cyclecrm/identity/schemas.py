@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from ninja import Schema
 from pydantic import Field, field_validator
 
-from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema
+from cyclecrm.api.schemas import MAX_ID, InputSchema, Instant, OutputSchema
 from cyclecrm.core.models import CustomFieldKind
 from cyclecrm.identity.models import TokenScope
 
@@ -228,7 +228,7 @@ class TokenCreatedOut(TokenOut):
 class TokenCreateIn(InputSchema):
     name: str = Field("API token", max_length=100)
     scope: ScopeValue = Field(TokenScope.READ.value, description="read, or write for changes.")
-    expires_at: dt.datetime | None = Field(None, description="Must be in the future.")
+    expires_at: Instant | None = Field(None, description="Must be in the future.")
     user_id: int | None = Field(
         None, ge=1, le=MAX_ID, description="Another user's token (admins); defaults to you."
     )

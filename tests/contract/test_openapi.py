@@ -45,3 +45,17 @@ def test_every_operation_documents_its_errors_and_purpose():
                 if code.startswith(("4", "5")):
                     ref = response["content"]["application/json"]["schema"]["$ref"]
                     assert ref.endswith("/ErrorOut"), f"{where} {code} is not ErrorOut"
+
+
+def test_strict_resources_document_bad_bodies_and_missing_records(strict_prefixes):
+    schema = Client().get("/api/v1/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        if not path.startswith(strict_prefixes):
+            continue
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            responses = set(operation["responses"])
+            if "requestBody" in operation:
+                assert {"400", "422"} <= responses, f"{where}: a body can be malformed"
+            if "{" in path:
+                assert "404" in responses, f"{where}: the id may not exist"

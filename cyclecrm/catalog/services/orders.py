@@ -26,7 +26,7 @@ from cyclecrm.catalog.services.lines import (
     lines_prepare,
 )
 from cyclecrm.contacts.models import Account, Contact
-from cyclecrm.core.errors import FieldErrors, ValidationFailed
+from cyclecrm.core.errors import Duplicate, FieldErrors, ValidationFailed
 from cyclecrm.core.events import Event, emit
 from cyclecrm.core.records import record_create, record_delete, record_update
 from cyclecrm.identity import access
@@ -71,12 +71,11 @@ def _links(
         found[name] = row
     if current is None:
         opportunity = found.get("opportunity")
-        contact = found.get("contact")
-        if "contact" not in data and opportunity is not None and opportunity.contact_id:
-            found["contact"] = contact = opportunity.contact
+        if "contact" not in data and opportunity is not None:
+            found["contact"] = _readable(actor, opportunity.contact)
         if "account" not in data:
-            source = contact or opportunity
-            found["account"] = getattr(source, "account", None) if source else None
+            source = found.get("contact") or opportunity
+            found["account"] = _readable(actor, getattr(source, "account", None))
     account = found.get("account", current.account if current else None)
     contact = found.get("contact", current.contact if current else None)
     if (
@@ -90,6 +89,11 @@ def _links(
     ):
         errors.add("contact", "The contact belongs to another account.")
     return found
+
+
+def _readable(actor: User, record: Any) -> Any:
+    """A default link is only taken when the actor may read the record."""
+    return record if record is not None and access.can(actor, Action.READ, record) else None
 
 
 def _ordered_at(value: Any, errors: FieldErrors) -> dt.datetime | None:
@@ -180,6 +184,8 @@ def order_create(
         priced = lines_prepare(actor=actor, raw_lines=data["lines"], context=context, errors=errors)
     errors.raise_if_any()
     assert priced is not None
+    if "number" in header and _number_taken(header["number"]):
+        raise Duplicate(fields={"number": ["Another order has this number."]})
     with transaction.atomic():
         if "number" not in header:
             header["number"] = next_number("order", taken=_number_taken)

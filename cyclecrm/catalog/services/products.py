@@ -15,7 +15,7 @@ from cyclecrm.catalog.services.common import (
     percent_value,
     text,
 )
-from cyclecrm.core.errors import FieldErrors
+from cyclecrm.core.errors import Duplicate, FieldErrors
 from cyclecrm.core.records import record_create, record_delete, record_update
 from cyclecrm.identity.models import User
 
@@ -23,6 +23,7 @@ PRODUCT_FIELDS = {
     "sku", "name", "description", "vendor", "category", "unit_price", "currency", "tax_percent",
     "is_active", "owner_id", "team_id", "external_id",
 }  # fmt: skip
+DUPLICATE_SKU = "Another product has this SKU."
 
 
 def _normalize_product(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -53,6 +54,18 @@ def _normalize_product(data: dict[str, Any], *, creating: bool) -> dict[str, Any
     return data
 
 
+def _check_sku_free(data: dict[str, Any], product: Product | None) -> None:
+    """A taken SKU is a 409 naming `sku` (the unique constraint still guards against races)."""
+    sku = data.get("sku")
+    if not sku:
+        return
+    others = Product.objects.filter(sku=sku)
+    if product is not None:
+        others = others.exclude(pk=product.pk)
+    if others.exists():
+        raise Duplicate(fields={"sku": [DUPLICATE_SKU]})
+
+
 def product_create(
     *,
     actor: User,
@@ -62,6 +75,7 @@ def product_create(
 ) -> Product:
     """A duplicate SKU is a 409 naming `sku`; prices are Decimals with at most 4 places."""
     data = _normalize_product(data, creating=True)
+    _check_sku_free(data, None)
     return record_create(actor=actor, model=Product, data=data, tags=tags, custom=custom)
 
 
@@ -75,6 +89,7 @@ def product_update(
     custom: dict[str, Any] | None = None,
 ) -> Product:
     data = _normalize_product(data, creating=False)
+    _check_sku_free(data, product)
     return record_update(
         actor=actor, instance=product, data=data, version=version, tags=tags, custom=custom
     )

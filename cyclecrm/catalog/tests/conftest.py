@@ -9,6 +9,7 @@ from cyclecrm.catalog.models import Product
 from cyclecrm.catalog.tests.factories import make_opportunity, make_product
 from cyclecrm.contacts.models import Account, Contact
 from cyclecrm.core.testing.factories import make_account, make_contact
+from cyclecrm.identity.models import User
 from cyclecrm.pipeline.models import Opportunity
 
 ROLES = ("admin", "manager", "rep_a", "rep_b", "marketer", "support_agent")
@@ -37,6 +38,18 @@ def product(teams) -> Product:
     )
 
 
+class _Users:
+    """`users["rep_a"]`: the role fixture's user, created only when a test asks for it (each
+    user costs a password hash)."""
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self._request = request
+
+    def __getitem__(self, role: str) -> User:
+        assert role in ROLES, role
+        return self._request.getfixturevalue(role)
+
+
 @pytest.fixture
-def users(request, teams) -> dict:
-    return {role: request.getfixturevalue(role) for role in ROLES}
+def users(request, teams) -> _Users:
+    return _Users(request)

@@ -67,7 +67,9 @@ def test_import_a_past_order(api_client, rep_a, deal):
     again = post(client, URL, {**body, "number": "SHOP-1002"})
     assert again.status_code == 409
     assert list(again.json()["error"]["fields"]) == ["external_id"]
-    assert post(client, URL, {**body, "external_id": "x"}).status_code == 409  # same number
+    same_number = post(client, URL, {**body, "external_id": "x"})
+    assert same_number.status_code == 409
+    assert list(same_number.json()["error"]["fields"]) == ["number"]
 
 
 def test_order_validation(api_client, rep_a, rep_b, deal, product):

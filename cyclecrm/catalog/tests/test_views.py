@@ -60,7 +60,7 @@ def test_duplicate_sku_on_the_form(web_client, admin, product):
         {"sku": "WID-1", "name": "Copy", "unit_price": "1", "currency": "EUR", "owner": admin.pk},
     )
     assert response.status_code == 409
-    assert "already exists" in text(response)
+    assert "Another product has this SKU" in text(response)
 
 
 def test_product_picker_lists_active_products(web_client, rep_a, product):
