@@ -51,6 +51,7 @@ ORDER_ORDERINGS = orderings_with_reverse(
     }
 )
 PURCHASE_HISTORY_LIMIT = 10
+OPPORTUNITY_QUOTES_LIMIT = 10
 
 
 def _with_tags(queryset: QuerySet) -> QuerySet:
@@ -164,6 +165,13 @@ def quote_get(*, actor: User, pk: Any, action: str = Action.READ) -> Quote:
         "order",
     )
     return _one(_with_tags(queryset.prefetch_related(_quote_lines(with_product=True))), pk, "quote")
+
+
+def quotes_for(*, actor: User, opportunity: Opportunity) -> QuerySet[Quote]:
+    """The quotes of one opportunity the actor may read, newest first (the opportunity page's
+    quotes panel)."""
+    queryset = access.restrict(Quote.objects.all(), actor)
+    return queryset.filter(opportunity=opportunity).order_by("-created_at", "-id")
 
 
 def quote_opportunity(*, actor: User, pk: Any) -> Opportunity | None:

@@ -70,11 +70,18 @@ def _text(field: CustomField, raw: Any) -> str:
     return value
 
 
+def plain_number(value: Decimal) -> str:
+    """`value` in plain notation without trailing zeros: `10`, `0.5`, `1000000` (never the
+    `1E+1` that `Decimal.normalize()` prints on its own)."""
+    text = format(value.normalize(), "f")
+    return "0" if text == "-0" else text
+
+
 def _bounded(field: CustomField, value: Decimal) -> None:
     if field.min_value is not None and value < field.min_value:
-        raise ValueError(f"Must be at least {field.min_value.normalize()}.")
+        raise ValueError(f"Must be at least {plain_number(field.min_value)}.")
     if field.max_value is not None and value > field.max_value:
-        raise ValueError(f"Must be at most {field.max_value.normalize()}.")
+        raise ValueError(f"Must be at most {plain_number(field.max_value)}.")
 
 
 def _number(field: CustomField, raw: Any) -> int:

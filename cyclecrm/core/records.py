@@ -10,11 +10,12 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from cyclecrm.core.custom_fields import clean_custom_values
+from cyclecrm.core.duplicates import duplicate_fields
 from cyclecrm.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed, VersionConflict
 from cyclecrm.core.events import Event, emit
 from cyclecrm.core.history import diff, history_record, snapshot
@@ -240,14 +241,13 @@ def _write_versioned(instance: BaseRecord, version: int) -> None:
 
 
 def _duplicate_error(instance: models.Model, exc: IntegrityError) -> Duplicate:
-    text = str(exc).lower()
-    fields = {
-        field.name: ["A record with this value already exists."]
-        for field in instance._meta.concrete_fields
-        if field.name in text or (field.unique and field.name in text)
-    }
-    if "external_id" in text:
-        fields = {"external_id": ["Another record already has this external id."]}
+    """The Duplicate naming the fields of the violated unique constraint (see
+    `core.duplicates`), or a non-field error when the database does not say which."""
+    using = instance._state.db or router.db_for_write(type(instance))
+    names = duplicate_fields(type(instance), exc, using)
+    if "external_id" in names:
+        return Duplicate(fields={"external_id": ["Another record already has this external id."]})
+    fields = {name: ["A record with this value already exists."] for name in names}
     return Duplicate(fields=fields or {"non_field": ["Duplicate value."]})
 
 

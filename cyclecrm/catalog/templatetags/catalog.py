@@ -1,5 +1,5 @@
-"""Template helpers of the catalog: amounts, status badges and the purchase history panel
-that account and contact pages include."""
+"""Template helpers of the catalog: amounts, status badges, the purchase history panel that
+account and contact pages include, and the quotes panel of opportunity pages."""
 
 from decimal import Decimal
 from typing import Any
@@ -14,6 +14,7 @@ from cyclecrm.catalog.pricing import money_label, number_text
 from cyclecrm.contacts.models import Account, Contact
 from cyclecrm.identity.access import level
 from cyclecrm.identity.models import Action, Level
+from cyclecrm.pipeline.models import Opportunity
 
 register = template.Library()
 
@@ -72,5 +73,24 @@ def purchase_history(
     }
 
 
-def _can_create(user: Any) -> bool:
-    return level(user, "order", Action.CREATE) != Level.NONE
+def _can_create(user: Any, record_type: str = "order") -> bool:
+    return level(user, record_type, Action.CREATE) != Level.NONE
+
+
+@register.simple_tag(takes_context=True)
+def opportunity_quotes(context: template.Context, opportunity: Any = None) -> dict[str, Any] | None:
+    """The quotes card of an opportunity: its quotes the viewer may read, newest first (at most
+    `OPPORTUNITY_QUOTES_LIMIT`), with links to all of them and to a new quote for it. None
+    (nothing shown) when the viewer's role does not read quotes."""
+    user = context["request"].user
+    if not isinstance(opportunity, Opportunity) or level(user, "quote", Action.READ) == Level.NONE:
+        return None
+    limit = selectors.OPPORTUNITY_QUOTES_LIMIT
+    rows = list(selectors.quotes_for(actor=user, opportunity=opportunity)[: limit + 1])
+    query = f"opportunity={opportunity.pk}"
+    return {
+        "quotes": rows[:limit],
+        "more": len(rows) > limit,
+        "all_url": f"{reverse('quote_list')}?{query}",
+        "new_url": f"{reverse('quote_create')}?{query}" if _can_create(user, "quote") else "",
+    }

@@ -34,6 +34,7 @@ from cyclecrm.core.demo.context import DemoContext
 from cyclecrm.core.demo.data import BRAND_ENDS, BRAND_STARTS, INDUSTRIES, TITLES
 from cyclecrm.core.demo.generate import domain_label, email_local_part, phone_number
 from cyclecrm.core.demo.records import _country, _moment, _pick
+from cyclecrm.core.demo.scoring import score_leads
 from cyclecrm.core.money import round_money
 from cyclecrm.leads.models import (
     Authority,
@@ -255,6 +256,7 @@ def build_opportunities(context: DemoContext) -> None:
     StageChange.objects.bulk_create(changes, batch_size=context.options.batch_size)
     context.opportunities = [row[0] for row in rows]  # type: ignore[attr-defined]
     context.counts["opportunities"] = len(rows)
+    context.counts["stage changes"] = len(changes)
     context.log(f"  {len(rows)} opportunities, {len(changes)} stage changes")
 
 
@@ -382,6 +384,7 @@ def build_leads(context: DemoContext) -> None:
             _convert(context, rng, lead, by_account, opportunities)
         leads.append(lead)
         histories.append(history)
+    score_leads(context, leads)
     Lead.objects.bulk_create(leads, batch_size=context.options.batch_size)
     changes = [
         LeadStatusChange(
@@ -393,6 +396,7 @@ def build_leads(context: DemoContext) -> None:
     LeadStatusChange.objects.bulk_create(changes, batch_size=context.options.batch_size)
     context.leads = leads  # type: ignore[attr-defined]
     context.counts["leads"] = len(leads)
+    context.counts["lead status changes"] = len(changes)
     converted = sum(1 for lead in leads if lead.converted_at)
     context.log(f"  {len(leads)} leads ({converted} converted)")
 
@@ -638,6 +642,7 @@ def build_quotes(context: DemoContext) -> None:
     line_count = _save_with_lines(context, Quote, rows, "quote")
     numbers.save()
     context.counts["quotes"] = len(rows)
+    context.counts["quote lines"] = line_count
     context.log(f"  {len(rows)} quotes, {line_count} lines")
 
 
@@ -690,6 +695,7 @@ def build_orders(context: DemoContext) -> None:
     line_count = _save_with_lines(context, Order, rows, "order")
     numbers.save()
     context.counts["orders"] = len(rows)
+    context.counts["order lines"] = line_count
     context.log(f"  {len(rows)} orders, {line_count} lines")
 
 

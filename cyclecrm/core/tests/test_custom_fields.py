@@ -1,9 +1,16 @@
+from decimal import Decimal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cyclecrm.contacts.models import Contact
-from cyclecrm.core.custom_fields import clean_custom_values, coerce_value, custom_filter_q
+from cyclecrm.core.custom_fields import (
+    clean_custom_values,
+    coerce_value,
+    custom_filter_q,
+    plain_number,
+)
 from cyclecrm.core.errors import ValidationFailed
 from cyclecrm.core.models import CustomField
 from cyclecrm.core.testing.factories import make_contact
@@ -112,3 +119,29 @@ def test_number_coercion_accepts_only_whole_numbers(raw):
         return
     assert isinstance(value, int)
     assert not isinstance(raw, bool)
+
+
+@pytest.mark.parametrize(
+    ("kind", "bounds", "raw", "message"),
+    [
+        ("decimal", {"min_value": Decimal("10")}, "9.5", "Must be at least 10."),
+        ("decimal", {"max_value": Decimal("1000000.00")}, "1000001", "Must be at most 1000000."),
+        ("decimal", {"min_value": Decimal("0.50")}, "0.4", "Must be at least 0.5."),
+        ("decimal", {"max_value": Decimal("-0.000")}, "1", "Must be at most 0."),
+        ("number", {"min_value": Decimal("100")}, "99", "Must be at least 100."),
+        ("number", {"max_value": Decimal("20.0")}, "21", "Must be at most 20."),
+    ],
+)
+def test_bound_messages_print_numbers_plainly(kind, bounds, raw, message):
+    field = CustomField(record_type="contact", key="n", label="N", kind=kind, **bounds)
+    with pytest.raises(ValueError) as caught:
+        coerce_value(field, raw)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [("1E+1", "10"), ("2.500", "2.5"), ("0E-8", "0"), ("-0", "0"), ("-12.340", "-12.34")],
+)
+def test_plain_number(value, text):
+    assert plain_number(Decimal(value)) == text
