@@ -1,4 +1,4 @@
-"""The task list filter, shared by the API (query parameters) and the web list."""
+"""The task and interaction list filters, shared by the API (query parameters) and the web list."""
 
 import datetime as dt
 
@@ -6,7 +6,13 @@ from django.db.models import Q
 from django.utils import timezone
 from pydantic import Field, field_validator
 
-from cyclecrm.activities.models import ACTIVE_STATUSES, TaskPriority, TaskStatus
+from cyclecrm.activities.models import (
+    ACTIVE_STATUSES,
+    Channel,
+    Direction,
+    TaskPriority,
+    TaskStatus,
+)
 from cyclecrm.api.schemas import Instant
 from cyclecrm.contacts.filters import RecordFilters
 from cyclecrm.core.db import search_q
@@ -80,3 +86,48 @@ class TaskFilters(RecordFilters):
             return Q()
         late = Q(status__in=ACTIVE_STATUSES, due_at__lt=timezone.now())
         return late if value else ~late
+
+
+INTERACTION_SEARCH_FIELDS = ("subject",)
+
+
+class InteractionFilters(RecordFilters):
+    q: str | None = Field(None, description="Words in the subject.")
+    channel: str | None = Field(
+        None, description="One channel or several, comma-separated: `call,meeting`."
+    )
+    direction: str | None = Field(None, description="`inbound` or `outbound`.")
+    occurred_after: Instant | None = Field(None, description="Happened at or after this time.")
+    occurred_before: Instant | None = Field(None, description="Happened before this time.")
+    contact_id: int | None = None
+    account_id: int | None = None
+    lead_id: int | None = None
+    opportunity_id: int | None = None
+    case_id: int | None = None
+    message_id: str | None = Field(None, max_length=998, description="An e-mail's Message-ID.")
+    thread_key: str | None = Field(None, max_length=255, description="An e-mail thread.")
+
+    @field_validator("channel")
+    @classmethod
+    def _known_channel(cls, value: str | None) -> str | None:
+        return _split_choices(value, Channel.values, "channel")
+
+    @field_validator("direction")
+    @classmethod
+    def _known_direction(cls, value: str | None) -> str | None:
+        return _split_choices(value, Direction.values, "direction")
+
+    def filter_q(self, value: str | None) -> Q:
+        return search_q(value, INTERACTION_SEARCH_FIELDS) if value else Q()
+
+    def filter_channel(self, value: str | None) -> Q:
+        return Q(channel__in=value.split(",")) if value else Q()
+
+    def filter_direction(self, value: str | None) -> Q:
+        return Q(direction__in=value.split(",")) if value else Q()
+
+    def filter_occurred_after(self, value: dt.datetime | None) -> Q:
+        return Q(occurred_at__gte=value) if value else Q()
+
+    def filter_occurred_before(self, value: dt.datetime | None) -> Q:
+        return Q(occurred_at__lt=value) if value else Q()

@@ -40,10 +40,12 @@ def _mount_routers() -> None:
     api.add_router("/custom-fields", custom_fields_router)
     api.add_router("/tokens", tokens_router)
     _mount_lead_to_customer()
+    _mount_email()
 
 
 def _mount_lead_to_customer() -> None:
     from cyclecrm.activities.api import tasks_router
+    from cyclecrm.activities.interaction_api import interactions_router
     from cyclecrm.catalog.api import (
         orders_router,
         price_books_router,
@@ -83,6 +85,32 @@ def _mount_lead_to_customer() -> None:
     api.add_router("/quotes", quotes_router)
     api.add_router("/orders", orders_router)
     api.add_router("/tasks", tasks_router)
+    api.add_router("/activities", interactions_router)
+    _mount_support()
+
+
+def _mount_support() -> None:
+    from cyclecrm.support.api import (
+        article_categories_router,
+        articles_router,
+        cases_router,
+        queue_calendars_router,
+        sla_policies_router,
+    )
+
+    api.add_router("/cases", cases_router)
+    api.add_router("/sla-policies", sla_policies_router)
+    api.add_router("/queue-calendars", queue_calendars_router)
+    api.add_router("/articles", articles_router)
+    api.add_router("/article-categories", article_categories_router)
+
+
+def _mount_email() -> None:
+    from cyclecrm.integrations.api import email_templates_router, emails_router, mailboxes_router
+
+    api.add_router("/emails", emails_router)
+    api.add_router("/email-templates", email_templates_router)
+    api.add_router("/mailboxes", mailboxes_router)
 
 
 _mount_routers()

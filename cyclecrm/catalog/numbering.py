@@ -15,6 +15,9 @@ its number back: numbers have no gaps. The price is that documents of one kind a
 transaction at a time, which is what a sequential number means anyway.
 
 A number already taken (an order imported with its own `number`) is skipped.
+
+`next_serial_number` is the same allocation for numbers that never restart (support cases:
+`CASE-000042`); their counter row uses year 0.
 """
 
 from collections.abc import Callable
@@ -44,6 +47,19 @@ def next_number(kind: str, *, taken: Callable[[str], bool] | None = None) -> str
             if taken is None or not taken(number):
                 return number
     raise RuntimeError(f"No free {kind} number found for {year}.")
+
+
+def next_serial_number(
+    kind: str, prefix: str, *, digits: int = 6, taken: Callable[[str], bool] | None = None
+) -> str:
+    """The next free `PREFIX-000001` style number of `kind`, counted forever rather than per
+    year; same transaction rules as `next_number`."""
+    with transaction.atomic():
+        for _ in range(_MAX_SKIPS):
+            number = f"{prefix}-{_increment(kind, 0):0{digits}d}"
+            if taken is None or not taken(number):
+                return number
+    raise RuntimeError(f"No free {kind} number found.")
 
 
 def _increment(kind: str, year: int) -> int:

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "cyclecrm.pipeline",
     "cyclecrm.catalog",
     "cyclecrm.activities",
+    "cyclecrm.support",
+    "cyclecrm.integrations",
     "cyclecrm.web",
 ]
 
@@ -159,6 +161,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cyclecrm@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
@@ -194,6 +198,13 @@ CYCLECRM = {
     "API_MAX_LIMIT": 200,
     "API_DEFAULT_LIMIT": 50,
     "UI_PAGE_SIZE": 25,
+    # Absolute address of this installation, for links in e-mails (see docs/email.md).
+    "BASE_URL": os.environ.get("CYCLECRM_BASE_URL", "http://localhost:8000").rstrip("/"),
+    # Mailbox passwords are encrypted with this key, or one derived from SECRET_KEY (ADR 8).
+    "MAILBOX_SECRET_KEY": os.environ.get("CYCLECRM_MAILBOX_SECRET_KEY", ""),
+    "EMAIL_MAX_ATTACHMENT_BYTES": env_int(
+        "CYCLECRM_EMAIL_MAX_ATTACHMENT_BYTES", default=10_000_000
+    ),
 }
 
 LOGGING = {

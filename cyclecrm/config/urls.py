@@ -11,5 +11,7 @@ urlpatterns = [
     path("", include("cyclecrm.pipeline.urls")),
     path("", include("cyclecrm.catalog.urls")),
     path("", include("cyclecrm.activities.urls")),
+    path("", include("cyclecrm.support.urls")),
+    path("", include("cyclecrm.integrations.urls")),
     path("", include("cyclecrm.web.urls")),
 ]

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router, Status
 
+from cyclecrm.activities.interaction_api import add_timeline_route
 from cyclecrm.api.lists import (
     CSV_RESPONSE_DOC,
     CUSTOM_FILTER_DOC,
@@ -63,7 +64,14 @@ ACCOUNT_FILTER_FIELDS = {
     "q": ACCOUNT_SEARCH_FIELDS,
     "country": ("billing_country",),
 }
-CONTACT_FILTER_FIELDS = {**_COMMON_ALIASES, "q": CONTACT_SEARCH_FIELDS}
+CONTACT_FILTER_FIELDS = {
+    **_COMMON_ALIASES,
+    "q": CONTACT_SEARCH_FIELDS,
+    "last_interaction_after": ("last_interaction_at",),
+    "last_interaction_before": ("last_interaction_at",),
+    "min_interactions_30d": ("interactions_30d",),
+    "min_interactions_90d": ("interactions_90d",),
+}
 
 LIST_DOC = (
     "Only {plural} you may read. `q` searches {search}; every filter narrows the list. "
@@ -238,6 +246,7 @@ def list_account_contacts(
 
 
 add_record_routes(accounts_router, noun="account", get_record=selectors.account_get)
+add_timeline_route(accounts_router, noun="account", get_record=selectors.account_get)
 
 
 # Contacts -------------------------------------------------------------------------------------
@@ -358,3 +367,4 @@ def delete_contact(request: HttpRequest, id: int = RecordId) -> Status:
 
 
 add_record_routes(contacts_router, noun="contact", get_record=selectors.contact_get)
+add_timeline_route(contacts_router, noun="contact", get_record=selectors.contact_get)

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.db.models import Q
 from ninja import FilterSchema
+from pydantic import Field
 
 from cyclecrm.api.schemas import Instant
 from cyclecrm.core.db import search_q
@@ -60,6 +61,10 @@ class ContactFilters(RecordFilters):
     email: str | None = None
     do_not_contact: bool | None = None
     consent_email: bool | None = None
+    last_interaction_after: Instant | None = None
+    last_interaction_before: Instant | None = None
+    min_interactions_30d: int | None = Field(None, ge=0)
+    min_interactions_90d: int | None = Field(None, ge=0)
 
     def filter_q(self, value: str | None) -> Q:
         return search_q(value, CONTACT_SEARCH_FIELDS) if value else Q()
@@ -69,3 +74,18 @@ class ContactFilters(RecordFilters):
 
     def filter_email(self, value: str | None) -> Q:
         return Q(email=value.strip().lower()) if value else Q()
+
+    def filter_last_interaction_after(self, value: dt.datetime | None) -> Q:
+        return Q(last_interaction_at__gte=value) if value else Q()
+
+    def filter_last_interaction_before(self, value: dt.datetime | None) -> Q:
+        """Also contacts never interacted with: "not heard from since"."""
+        if not value:
+            return Q()
+        return Q(last_interaction_at__lt=value) | Q(last_interaction_at__isnull=True)
+
+    def filter_min_interactions_30d(self, value: int | None) -> Q:
+        return Q(interactions_30d__gte=value) if value is not None else Q()
+
+    def filter_min_interactions_90d(self, value: int | None) -> Q:
+        return Q(interactions_90d__gte=value) if value is not None else Q()

@@ -34,6 +34,9 @@ FORM_LABELS = {
     "other_emails": "Other e-mails",
     "email": "E-mail",
     "parent": "Parent account",
+    "last_interaction_at": "Last interaction",
+    "interactions_30d": "Interactions (30 days)",
+    "interactions_90d": "Interactions (90 days)",
 }
 
 

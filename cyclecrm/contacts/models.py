@@ -100,8 +100,18 @@ class Contact(BaseRecord):
     values = models.JSONField(default=list, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True, max_length=10000)
+    # Engagement, derived from the contact's interactions by `activities.engagement` (ADR 8):
+    # never written by callers nor by a contact update, so a stale edit cannot roll it back.
+    last_interaction_at = models.DateTimeField(null=True, blank=True, editable=False)
+    interactions_30d = models.PositiveIntegerField(default=0, editable=False)
+    interactions_90d = models.PositiveIntegerField(default=0, editable=False)
+    engagement = models.JSONField(default=dict, blank=True, editable=False)
 
     record_type = "contact"
+    derived_fields = frozenset(
+        {"last_interaction_at", "interactions_30d", "interactions_90d", "engagement"}
+    )
+    history_exclude = BaseRecord.history_exclude | derived_fields
 
     class Meta(BaseRecord.Meta):
         ordering = ["last_name", "first_name", "id"]
@@ -112,6 +122,10 @@ class Contact(BaseRecord):
             models.Index(fields=["first_name", "id"], name="contacts_contact_first_idx"),
             models.Index(fields=["email"], name="contacts_contact_email_idx"),
             models.Index(fields=["phone"], name="contacts_contact_phone_idx"),
+            models.Index(fields=["mobile"], name="contacts_contact_mobile_idx"),
+            models.Index(fields=["last_interaction_at"], name="contacts_contact_last_int_idx"),
+            models.Index(fields=["interactions_30d"], name="contacts_contact_int30_idx"),
+            models.Index(fields=["interactions_90d"], name="contacts_contact_int90_idx"),
             models.Index(fields=["-created_at", "-id"], name="contacts_contact_created_idx"),
             models.Index(fields=["-updated_at", "-id"], name="contacts_contact_updated_idx"),
             models.Index(fields=["lifecycle_stage"], name="contacts_contact_stage_idx"),

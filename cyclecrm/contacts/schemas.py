@@ -190,6 +190,14 @@ class ContactOut(RecordOut):
     values: list[str] | None = None
     attributes: dict[str, Any] | None = None
     notes: str | None = None
+    last_interaction_at: dt.datetime | None = Field(
+        None, description="Read-only: the newest interaction that has happened (ADR 9)."
+    )
+    interactions_30d: int | None = Field(None, description="Read-only: interactions, 30 days.")
+    interactions_90d: int | None = Field(None, description="Read-only: interactions, 90 days.")
+    engagement: dict[str, dict[str, int]] | None = Field(
+        None, description='Read-only: per channel, `{"30d": {"call": 2, ...}, "90d": {...}}`.'
+    )
 
 
 _RECORD_COLUMNS = ("owner_id", "team_id", "tags", "created_at", "updated_at")

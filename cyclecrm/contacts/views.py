@@ -177,6 +177,7 @@ CONTACT_GROUPS = (
                  "consent_phone_at", "consent_phone_source", "consent_sms", "consent_sms_at",
                  "consent_sms_source", "do_not_contact")),
     ("Interests and notes", ("interests", "values", "attributes", "notes")),
+    ("Engagement", ("last_interaction_at", "interactions_30d", "interactions_90d")),
 )  # fmt: skip
 
 CONTACT_INLINE = frozenset({

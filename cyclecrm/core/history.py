@@ -13,7 +13,7 @@ from cyclecrm.core.models import HistoryAction, HistoryEntry
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, models.Model):
         return value.pk

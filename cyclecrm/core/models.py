@@ -51,6 +51,8 @@ class BaseRecord(models.Model):
     record_type: str = ""
     # Fields the audit history does not record (bookkeeping the history already implies).
     history_exclude = frozenset({"created_at", "updated_at", "updated_by", "version"})
+    # Fields kept by their own service (derived data): a record update never writes them back.
+    derived_fields: frozenset[str] = frozenset()
 
     class Meta:
         abstract = True

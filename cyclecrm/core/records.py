@@ -224,7 +224,9 @@ def _write_versioned(instance: BaseRecord, version: int) -> None:
     values = {
         field.attname: getattr(instance, field.attname)
         for field in instance._meta.concrete_fields
-        if not field.primary_key and field.name not in ("version", "created_at", "created_by")
+        if not field.primary_key
+        and field.name not in ("version", "created_at", "created_by")
+        and field.name not in instance.derived_fields
     }
     try:
         with transaction.atomic():

@@ -24,6 +24,7 @@ _DIRECTORY = {
     "custom_field": READ_ALL,
     "token": OWN_TOKENS,
     "role": NONE,
+    "mailbox": NONE,
 }
 
 # Shared configuration and catalog: everyone reads it to work; admins change it.
@@ -37,8 +38,15 @@ _CONFIGURATION = {
         "scoring_rule",
         "assignment_rule",
         "capture_form",
+        "email_template",
+        "sla_policy",
+        "business_calendar",
+        "article_category",
     )
 }
+# The knowledge base is for everyone to read; support agents write it.
+_KB_READ = {"article": READ_ALL}
+_KB_AUTHOR = {"read": "all", "create": "all", "edit": "all", "delete": "own", "export": "all"}
 _MARKETING_LEADS = {"read": "all", "create": "all", "edit": "own", "delete": "own", "export": "all"}
 
 BUILTIN_ROLES: dict[str, dict] = {
@@ -52,13 +60,13 @@ BUILTIN_ROLES: dict[str, dict] = {
         "label": "Sales manager",
         "description": "Everything of their team and the teams below it.",
         "default": TEAM,
-        "permissions": {**_DIRECTORY, **_CONFIGURATION},
+        "permissions": {**_DIRECTORY, **_CONFIGURATION, **_KB_READ},
     },
     "sales_rep": {
         "label": "Sales representative",
         "description": "Their own records and records shared with them.",
         "default": OWN,
-        "permissions": {**_DIRECTORY, **_CONFIGURATION},
+        "permissions": {**_DIRECTORY, **_CONFIGURATION, **_KB_READ},
     },
     "marketer": {
         "label": "Marketer",
@@ -67,6 +75,7 @@ BUILTIN_ROLES: dict[str, dict] = {
         "permissions": {
             **_DIRECTORY,
             **_CONFIGURATION,
+            **_KB_READ,
             "capture_form": ALL,
             "account": READ_EXPORT_ALL,
             "contact": READ_EXPORT_ALL,
@@ -83,6 +92,9 @@ BUILTIN_ROLES: dict[str, dict] = {
             "account": READ_ALL,
             "contact": READ_ALL,
             "order": READ_ALL,
+            # Cases of their queues (teams); the knowledge base they write.
+            "case": TEAM,
+            "article": _KB_AUTHOR,
         },
     },
 }

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router, Status
 
+from cyclecrm.activities.interaction_api import add_timeline_route
 from cyclecrm.api.lists import (
     CSV_RESPONSE_DOC,
     CUSTOM_FILTER_DOC,
@@ -262,3 +263,4 @@ def convert_lead(request: HttpRequest, payload: ConvertIn, id: int = RecordId) -
 
 
 add_record_routes(leads_router, noun="lead", get_record=selectors.lead_get)
+add_timeline_route(leads_router, noun="lead", get_record=selectors.lead_get)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
+from cyclecrm.activities.interaction_api import add_timeline_route
 from cyclecrm.api.lists import (
     CSV_RESPONSE_DOC,
     CUSTOM_FILTER_DOC,
@@ -286,6 +287,7 @@ def list_stage_changes(
 
 
 add_record_routes(opportunities_router, noun="opportunity", get_record=selectors.opportunity_get)
+add_timeline_route(opportunities_router, noun="opportunity", get_record=selectors.opportunity_get)
 
 
 # -- pipelines --------------------------------------------------------------------------------

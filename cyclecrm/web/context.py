@@ -18,6 +18,8 @@ SECTIONS = [
     ("Quotes", "quote_list", "file-earmark-text", "quote"),
     ("Orders", "order_list", "receipt", "order"),
     ("Tasks", "task_list", "check2-square", "task"),
+    ("Cases", "case_list", "life-preserver", "case"),
+    ("Knowledge base", "article_list", "journal-text", "article"),
 ]
 SETTINGS = [
     ("Users", "user_list", "people", "user"),
@@ -32,6 +34,9 @@ SETTINGS = [
     ("Exchange rates", "exchange_rate_list", "currency-exchange", "pipeline"),
     ("Onboarding templates", "onboarding_template_list", "list-check", "onboarding_template"),
     ("Price books", "price_book_list", "tags", "price_book"),
+    ("Mailboxes", "mailbox_list", "inbox", "mailbox"),
+    ("E-mail templates", "email_template_list", "envelope-paper", "email_template"),
+    ("Service levels", "support_settings", "stopwatch", "sla_policy"),
 ]
 
 

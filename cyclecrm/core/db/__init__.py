@@ -4,7 +4,19 @@ Everything else in the project writes portable ORM code and calls these helpers 
 engines need different SQL.
 """
 
-from cyclecrm.core.db.search import search_q
+from cyclecrm.core.db.search import (
+    fulltext_index_create,
+    fulltext_index_drop,
+    fulltext_search,
+    search_q,
+)
 from cyclecrm.core.db.vendor import is_postgresql, json_list_contains
 
-__all__ = ["is_postgresql", "json_list_contains", "search_q"]
+__all__ = [
+    "fulltext_index_create",
+    "fulltext_index_drop",
+    "fulltext_search",
+    "is_postgresql",
+    "json_list_contains",
+    "search_q",
+]

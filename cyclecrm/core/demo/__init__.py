@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from cyclecrm.core.demo import directory, onboarding, records, sales
+from cyclecrm.core.demo import directory, interactions, onboarding, records, sales, support
 from cyclecrm.core.demo.context import DemoContext, DemoOptions, Step
 from cyclecrm.core.demo.data import COUNTRIES
 
@@ -32,7 +32,9 @@ STEPS: list[tuple[str, Step]] = [
     ("quotes", sales.build_quotes),
     ("orders", sales.build_orders),
     ("tasks", sales.build_tasks),
+    ("interactions", interactions.build_interactions),
     ("onboardings", onboarding.build_onboardings),
+    ("support", support.build_support),
 ]
 
 
