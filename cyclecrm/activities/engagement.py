@@ -89,15 +89,17 @@ def engagement_refresh(
         Contact.objects.filter(pk=pk).update(**fields)
 
 
-def engagement_recompute_all(*, now: dt.datetime | None = None) -> int:
+def engagement_recompute_all(*, now: dt.datetime | None = None, everyone: bool = False) -> int:
     """Recompute every contact whose rolling windows may have changed since the last run: those
-    with interactions in the widest window and those whose stored counts are not zero yet.
-    Idempotent; returns the number of contacts written."""
+    with interactions in the widest window and those whose stored counts are not zero yet
+    (`everyone`: every contact with an interaction, for data written in bulk without the
+    services, such as the demo or an import). Idempotent; returns the number of contacts written."""
     now = now or timezone.now()
-    oldest = now - dt.timedelta(days=max(WINDOWS.values()))
-    recent = Interaction.objects.filter(
-        counted_q(), contact__isnull=False, occurred_at__gt=oldest
-    ).values_list("contact_id", flat=True)
+    interactions = Interaction.objects.filter(counted_q(), contact__isnull=False)
+    if not everyone:
+        oldest = now - dt.timedelta(days=max(WINDOWS.values()))
+        interactions = interactions.filter(occurred_at__gt=oldest)
+    recent = interactions.values_list("contact_id", flat=True)
     nonzero = Contact.objects.filter(interactions_90d__gt=0).values_list("pk", flat=True)
     ids = sorted(set(recent) | set(nonzero))
     written = 0

@@ -214,6 +214,7 @@ class Interaction(BaseRecord):
     delivery_error = models.TextField(blank=True, max_length=5000)
 
     record_type = "interaction"
+    rich_text_fields = frozenset({"body"})
     history_exclude = BaseRecord.history_exclude | {"ical_uid"}
 
     class Meta(BaseRecord.Meta):

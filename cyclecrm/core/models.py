@@ -53,6 +53,8 @@ class BaseRecord(models.Model):
     history_exclude = frozenset({"created_at", "updated_at", "updated_by", "version"})
     # Fields kept by their own service (derived data): a record update never writes them back.
     derived_fields: frozenset[str] = frozenset()
+    # Text fields holding sanitized HTML (core.richtext): pages render them as markup.
+    rich_text_fields: frozenset[str] = frozenset()
 
     class Meta:
         abstract = True

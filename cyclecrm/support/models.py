@@ -157,6 +157,7 @@ class Case(BaseRecord):
     )
 
     record_type = "case"
+    rich_text_fields = frozenset({"description"})
     history_exclude = BaseRecord.history_exclude | {"next_due_at", "priority_rank"}
 
     class Meta(BaseRecord.Meta):
@@ -235,6 +236,7 @@ class Article(BaseRecord):
     published_at = models.DateTimeField(null=True, blank=True)
 
     record_type = "article"
+    rich_text_fields = frozenset({"body"})
     history_exclude = BaseRecord.history_exclude | {"search_text"}
 
     class Meta(BaseRecord.Meta):

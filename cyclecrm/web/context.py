@@ -14,12 +14,25 @@ SECTIONS = [
     ("Contacts", "contact_list", "person-lines-fill", "contact"),
     ("Leads", "lead_list", "funnel", "lead"),
     ("Opportunities", "opportunity_list", "kanban", "opportunity"),
-    ("Products", "product_list", "box-seam", "product"),
-    ("Quotes", "quote_list", "file-earmark-text", "quote"),
-    ("Orders", "order_list", "receipt", "order"),
     ("Tasks", "task_list", "check2-square", "task"),
     ("Cases", "case_list", "life-preserver", "case"),
-    ("Knowledge base", "article_list", "journal-text", "article"),
+]
+# Pages used less often, under a "More" menu in groups, so the bar fits on one line.
+MORE = [
+    (
+        "Sales",
+        [
+            ("Products", "product_list", "box-seam", "product"),
+            ("Quotes", "quote_list", "file-earmark-text", "quote"),
+            ("Orders", "order_list", "receipt", "order"),
+        ],
+    ),
+    (
+        "Service",
+        [
+            ("Knowledge base", "article_list", "journal-text", "article"),
+        ],
+    ),
 ]
 SETTINGS = [
     ("Users", "user_list", "people", "user"),
@@ -63,7 +76,16 @@ def _entries(request: HttpRequest, sections: list) -> list[dict[str, Any]]:
 def navigation(request: HttpRequest) -> dict[str, Any]:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
+    sections = _entries(request, SECTIONS)
+    more = [
+        {"label": label, "entries": entries}
+        for label, group in MORE
+        if (entries := _entries(request, group))
+    ]
     return {
-        "nav_sections": _entries(request, SECTIONS),
+        "nav_sections": sections,
+        "nav_more": more,
+        "nav_more_active": any(entry["active"] for group in more for entry in group["entries"]),
+        "nav_pages": sections + [entry for group in more for entry in group["entries"]],
         "nav_settings": _entries(request, SETTINGS),
     }

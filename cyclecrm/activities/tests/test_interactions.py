@@ -382,6 +382,21 @@ def test_counts_age_out_with_the_nightly_recompute(rep_a):
     assert engagement_recompute_all(now=now + dt.timedelta(days=10)) == 0
 
 
+def test_recompute_for_everyone_fills_contacts_written_in_bulk(rep_a):
+    """Interactions inserted without the services (demo, import) and older than every window
+    still give the contact its last interaction date."""
+    contact = make_contact(owner=rep_a)
+    now = timezone.now()
+    old = make_interaction(owner=rep_a, contact=contact, occurred_at=now - dt.timedelta(days=120))
+
+    assert engagement_recompute_all(now=now) == 0
+    assert engagement_recompute_all(now=now, everyone=True) == 1
+
+    filled = _engagement(contact)
+    assert filled.last_interaction_at == old.occurred_at
+    assert (filled.interactions_30d, filled.interactions_90d) == (0, 0)
+
+
 def test_contact_edit_does_not_roll_engagement_back(rep_a):
     from cyclecrm.contacts.services import contact_update
 

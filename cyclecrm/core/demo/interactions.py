@@ -61,7 +61,7 @@ def build_interactions(context: DemoContext) -> None:
     rows = [_interaction(context, rng, rng.choice(engaged)) for _ in range(total)]
     Interaction.objects.bulk_create(rows, batch_size=context.options.batch_size)
     context.counts["interactions"] = len(rows)
-    engagement_recompute_all(now=context.now)
+    engagement_recompute_all(now=context.now, everyone=True)
     context.log(f"  {len(rows)} interactions for {len(engaged)} contacts")
 
 

@@ -21,6 +21,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import localtime
 
 from cyclecrm.core.models import CustomField, CustomFieldKind
+from cyclecrm.core.richtext import sanitize_html
 from cyclecrm.identity.models import Team, User
 
 EMPTY = mark_safe('<span class="text-body-tertiary">—</span>')
@@ -105,6 +106,10 @@ def display_value(
         return EMPTY
     if field.choices:
         return format_html("{}", getattr(obj, f"get_{name}_display")())
+    if name in getattr(type(obj), "rich_text_fields", ()):
+        # Stored sanitized by the services; sanitized again here so rows written any other way
+        # (imports, the ORM) cannot inject markup into a page.
+        return mark_safe(sanitize_html(value))
     return typed_display(field, name, value)
 
 
