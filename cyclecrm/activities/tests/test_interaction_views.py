@@ -61,6 +61,32 @@ def test_panel_newest_first_filter_and_load_more(web_client, rep_a, rep_b):
     assert len(calls) == 25
 
 
+def test_panel_shows_why_an_email_was_not_delivered(web_client, rep_a):
+    contact = make_contact(owner=rep_a)
+    make_interaction(
+        rep_a,
+        contact=contact,
+        channel="email",
+        direction="outbound",
+        subject="Offer",
+        delivery_status="failed",
+        delivery_error="550 5.1.1 <x@example.com>: Recipient address rejected",
+    )
+    make_interaction(
+        rep_a,
+        contact=contact,
+        channel="email",
+        subject="Sent fine",
+        direction="outbound",
+        delivery_status="sent",
+    )
+
+    html = web_client(rep_a).get(f"/timeline/contact/{contact.pk}/", headers=HTMX).content.decode()
+
+    assert html.count("Not delivered:") == 1
+    assert "550 5.1.1 &lt;x@example.com&gt;: Recipient address rejected" in html
+
+
 def test_panel_of_an_invisible_record_is_404(web_client, rep_a, rep_b):
     contact = make_contact(owner=rep_b)
     assert web_client(rep_a).get(f"/timeline/contact/{contact.pk}/").status_code == 404
