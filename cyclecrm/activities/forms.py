@@ -8,8 +8,7 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 
 from cyclecrm.activities.models import Task
-from cyclecrm.activities.services import LINKED_MODELS, reminder_lead
-from cyclecrm.identity import access
+from cyclecrm.activities.services import reminder_lead
 from cyclecrm.identity.models import User
 from cyclecrm.web.records.forms import RecordForm
 
@@ -72,8 +71,6 @@ class TaskForm(RecordForm):
         instance: models.Model | None = None,
         links: Mapping[str, int] | None = None,
     ) -> None:
-        """`links` preselects linked records on a new task (`?contact=<id>` on the page)."""
-        self.link_records = _visible_links(actor, links) if instance is None else {}
         self.record_links = {
             name: lookup for name, lookup in TASK_LINK_LOOKUPS.items() if url_exists(lookup)
         }
@@ -82,7 +79,7 @@ class TaskForm(RecordForm):
             for name in TASK_FORM_FIELDS
             if name not in TASK_LINK_LOOKUPS or name in self.record_links
         )
-        super().__init__(data, actor=actor, instance=instance)
+        super().__init__(data, actor=actor, instance=instance, links=links)
         for name in ("due_at", "remind_at"):
             if name in self.fields:
                 old = self.fields[name]
@@ -100,31 +97,6 @@ class TaskForm(RecordForm):
             )
         if "owner" in self.fields:
             self.fields["owner"].label = "Assignee"
-
-    def _initial(self) -> dict[str, Any]:
-        initial = super()._initial()
-        initial.update({name: record.pk for name, record in self.link_records.items()})
-        return initial
-
-    def _link_choices(self, name: str) -> list[tuple[Any, str]]:
-        choices = super()._link_choices(name)
-        record = self.link_records.get(name)
-        if record is not None:
-            choices.append((record.pk, str(record)))
-        return choices
-
-
-def _visible_links(actor: User, links: Mapping[str, int] | None) -> dict[str, models.Model]:
-    """The preselected records the actor may see (others are silently not preselected)."""
-    found = {}
-    for name, pk in (links or {}).items():
-        model = LINKED_MODELS.get(f"{name}_id")
-        if model is None:
-            continue
-        record = access.restrict(model.objects.filter(pk=pk), actor).first()
-        if record is not None:
-            found[name] = record
-    return found
 
 
 def _lead_text() -> str:

@@ -10,8 +10,6 @@ Detail, edit, delete, history, sharing, export and inline edits are the generic 
 - complete / reopen, one POST each; for htmx they answer with the updated row (or card item).
 """
 
-from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -42,7 +40,6 @@ from cyclecrm.web.records.views_list import filter_controls, require_level
 
 MY_TASKS_QUERY = f"mine=true&status={ACTIVE_STATUS_PARAM}&ordering=due_at"
 ALL_TASKS_QUERY = f"status={ACTIVE_STATUS_PARAM}&ordering=due_at"
-MAX_ID_DIGITS = 18  # a longer id cannot exist (and SQLite refuses to look it up)
 CONFLICT_MESSAGE = "Someone else changed this task meanwhile; reload to see it."
 SORT_CHOICES = (
     ("due_at", "Due date"),
@@ -212,14 +209,9 @@ def _safe_next(request: HttpRequest) -> str | None:
 
 @crm_view
 def task_create(request: HttpRequest) -> HttpResponse:
-    """The generic create page, with linked records preselected from the query string."""
-    links = {
-        name: int(request.GET[name])
-        for name in ("contact", "account", "lead", "opportunity")
-        if request.GET.get(name, "").isdigit() and len(request.GET[name]) <= MAX_ID_DIGITS
-    }
-    ui = replace(TASK_UI, form_class=partial(TaskForm, links=links))
-    response = views_edit.record_create(request, ui=ui)
+    """The generic create page (which preselects linked records from the query string), going
+    back to `next` when it is a page of this site."""
+    response = views_edit.record_create(request, ui=TASK_UI)
     target = _safe_next(request)
     if response.status_code == 302 and target:
         response["Location"] = target

@@ -3,7 +3,7 @@ they show published articles only)."""
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 
 from cyclecrm.core.custom_fields import custom_filter_q
 from cyclecrm.core.db import fulltext_search
@@ -14,6 +14,7 @@ from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, User
 from cyclecrm.support.filters import ARTICLE_SEARCH_FIELDS, ArticleFilters, CaseFilters
 from cyclecrm.support.models import (
+    ACTIVE_STATUSES,
     Article,
     ArticleCategory,
     ArticleStatus,
@@ -97,8 +98,16 @@ def case_articles(*, actor: User, case: Case) -> QuerySet[Article]:
     )
 
 
-def cases_for_contact(*, actor: User, contact: Any) -> QuerySet[Case]:
-    return access.restrict(Case.objects.all(), actor).filter(contact=contact)
+RECORD_CASES_LIMIT = 5
+
+
+def cases_for(*, actor: User, contact: Any = None, account: Any = None) -> QuerySet[Case]:
+    """The cases of a contact or an account the actor may read: active ones first, then the
+    newest (the contact / account indexes serve both)."""
+    cases = access.restrict(Case.objects.all(), actor)
+    cases = cases.filter(contact=contact) if contact is not None else cases.filter(account=account)
+    active = ExpressionWrapper(Q(status__in=ACTIVE_STATUSES), output_field=BooleanField())
+    return cases.order_by(active.desc(), "-created_at", "-id")
 
 
 # -- knowledge base -----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.utils.text import capfirst
 from cyclecrm.core.custom_fields import definitions
 from cyclecrm.core.errors import CrmError
 from cyclecrm.core.models import CustomField, CustomFieldKind
-from cyclecrm.identity.access import access_for
+from cyclecrm.identity.access import access_for, restrict
 from cyclecrm.identity.models import Action, Level, User
 from cyclecrm.web import selectors
 
@@ -53,6 +53,10 @@ class RecordChoiceField(forms.TypedChoiceField):
         return str(value).isdigit()
 
 
+# A longer id cannot exist (and SQLite refuses to look it up).
+MAX_ID_DIGITS = 18
+
+
 class RecordForm(forms.Form):
     model: ClassVar[type[models.Model]]
     field_names: ClassVar[tuple[str, ...]]
@@ -65,10 +69,18 @@ class RecordForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(
-        self, data: Any = None, *, actor: User, instance: models.Model | None = None
+        self,
+        data: Any = None,
+        *,
+        actor: User,
+        instance: models.Model | None = None,
+        links: Mapping[str, Any] | None = None,
     ) -> None:
+        """`links` preselects linked records on a new record (`?contact=<id>` on the create
+        page); only records the actor may read are taken, others are silently left out."""
         self.actor = actor
         self.instance = instance
+        self.link_records = self._visible_links(links) if instance is None else {}
         self.type_key = self.model.record_type
         self.custom_defs = {field.key: field for field in definitions(self.type_key)}
         super().__init__(data, initial=self._initial())
@@ -84,9 +96,22 @@ class RecordForm(forms.Form):
 
     # -- building ---------------------------------------------------------------------------
 
+    def _visible_links(self, links: Mapping[str, Any] | None) -> dict[str, models.Model]:
+        found = {}
+        for name in self.record_links:
+            raw = str((links or {}).get(name, ""))
+            if not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
+                continue
+            related = self.model._meta.get_field(name).related_model
+            record = restrict(related.objects.filter(pk=int(raw)), self.actor).first()
+            if record is not None:
+                found[name] = record
+        return found
+
     def _initial(self) -> dict[str, Any]:
         if self.instance is None:
-            return {"owner": self.actor.pk}
+            linked = {name: record.pk for name, record in self.link_records.items()}
+            return {"owner": self.actor.pk, **linked}
         instance = self.instance
         initial: dict[str, Any] = {"version": instance.version}
         for name in (*self.field_names, *SYSTEM_FIELDS):
@@ -133,6 +158,7 @@ class RecordForm(forms.Form):
         """The current value only; more options come from the lookup as the user types."""
         choices: list[tuple[Any, str]] = [("", "—")]
         current = getattr(self.instance, name, None) if self.instance else None
+        current = current or self.link_records.get(name)
         if current is not None:
             choices.append((current.pk, str(current)))
         return choices

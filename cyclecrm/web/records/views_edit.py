@@ -66,9 +66,10 @@ def _render_form(
 @crm_view
 def record_create(request: HttpRequest, ui: RecordUI) -> HttpResponse:
     require_level(request, ui, Action.CREATE)
-    form = ui.form_class(request.POST or None, actor=request.user)
     if request.method != "POST":
+        form = ui.form_class(actor=request.user, links=request.GET)
         return _render_form(request, ui, form)
+    form = ui.form_class(request.POST, actor=request.user)
     if not form.is_valid():
         return _render_form(request, ui, form, status=422)
     data, tags, custom = form.service_arguments()
