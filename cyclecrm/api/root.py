@@ -41,6 +41,7 @@ def _mount_routers() -> None:
     api.add_router("/tokens", tokens_router)
     _mount_lead_to_customer()
     _mount_email()
+    _mount_feedback()
 
 
 def _mount_lead_to_customer() -> None:
@@ -111,6 +112,13 @@ def _mount_email() -> None:
     api.add_router("/emails", emails_router)
     api.add_router("/email-templates", email_templates_router)
     api.add_router("/mailboxes", mailboxes_router)
+
+
+def _mount_feedback() -> None:
+    from cyclecrm.feedback.api import public_surveys_router, surveys_router
+
+    api.add_router("/surveys", surveys_router)
+    api.add_router("/public/surveys", public_surveys_router)
 
 
 _mount_routers()

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "cyclecrm.activities",
     "cyclecrm.support",
     "cyclecrm.integrations",
+    "cyclecrm.feedback",
     "cyclecrm.web",
 ]
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("cyclecrm.activities.urls")),
     path("", include("cyclecrm.support.urls")),
     path("", include("cyclecrm.integrations.urls")),
+    path("", include("cyclecrm.feedback.urls")),
     path("", include("cyclecrm.web.urls")),
 ]

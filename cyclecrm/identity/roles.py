@@ -42,11 +42,14 @@ _CONFIGURATION = {
         "sla_policy",
         "business_calendar",
         "article_category",
+        "survey",
     )
 }
 # The knowledge base is for everyone to read; support agents write it.
 _KB_READ = {"article": READ_ALL}
 _KB_AUTHOR = {"read": "all", "create": "all", "edit": "all", "delete": "own", "export": "all"}
+# Surveys are configuration that managers and marketers also run (see docs/surveys.md).
+_SURVEY_AUTHOR = {"survey": {**ALL, "delete": "own"}}
 _MARKETING_LEADS = {"read": "all", "create": "all", "edit": "own", "delete": "own", "export": "all"}
 
 BUILTIN_ROLES: dict[str, dict] = {
@@ -60,7 +63,7 @@ BUILTIN_ROLES: dict[str, dict] = {
         "label": "Sales manager",
         "description": "Everything of their team and the teams below it.",
         "default": TEAM,
-        "permissions": {**_DIRECTORY, **_CONFIGURATION, **_KB_READ},
+        "permissions": {**_DIRECTORY, **_CONFIGURATION, **_KB_READ, **_SURVEY_AUTHOR},
     },
     "sales_rep": {
         "label": "Sales representative",
@@ -76,6 +79,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             **_DIRECTORY,
             **_CONFIGURATION,
             **_KB_READ,
+            **_SURVEY_AUTHOR,
             "capture_form": ALL,
             "account": READ_EXPORT_ALL,
             "contact": READ_EXPORT_ALL,
@@ -94,6 +98,8 @@ BUILTIN_ROLES: dict[str, dict] = {
             "order": READ_ALL,
             # Cases of their queues (teams); the knowledge base they write.
             "case": TEAM,
+            # Interactions on the cases of their queues, logged by any agent of the team.
+            "interaction": TEAM,
             "article": _KB_AUTHOR,
         },
     },

@@ -31,6 +31,7 @@ MORE = [
         "Service",
         [
             ("Knowledge base", "article_list", "journal-text", "article"),
+            ("Surveys", "survey_list", "emoji-smile", "survey"),
         ],
     ),
 ]

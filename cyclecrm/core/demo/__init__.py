@@ -15,7 +15,15 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from cyclecrm.core.demo import directory, interactions, onboarding, records, sales, support
+from cyclecrm.core.demo import (
+    directory,
+    interactions,
+    onboarding,
+    records,
+    sales,
+    support,
+    surveys,
+)
 from cyclecrm.core.demo.context import DemoContext, DemoOptions, Step
 from cyclecrm.core.demo.data import COUNTRIES
 
@@ -35,6 +43,7 @@ STEPS: list[tuple[str, Step]] = [
     ("interactions", interactions.build_interactions),
     ("onboardings", onboarding.build_onboardings),
     ("support", support.build_support),
+    ("surveys", surveys.build_surveys),
 ]
 
 
