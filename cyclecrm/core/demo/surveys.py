@@ -128,5 +128,5 @@ def _answers(context: DemoContext, rng: random.Random, pairs: list[Pair]) -> Non
         )
     SurveyInvitation.objects.bulk_create(invitations)
     SurveyResponse.objects.bulk_create(responses)
-    context.counts["survey_responses"] = len(responses)
+    context.counts["survey responses"] = len(responses)
     context.log(f"  2 surveys, {len(responses)} answers")
