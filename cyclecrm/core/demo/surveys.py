@@ -54,7 +54,7 @@ def build_surveys(context: DemoContext) -> None:
     )
     support = Team.objects.filter(name="Support").first()
     if support is not None:
-        QueueSurvey.objects.create(team=support, survey=csat)
+        QueueSurvey.objects.update_or_create(team=support, defaults={"survey": csat})
     contacts = list(Contact.objects.order_by("id").values_list("id", flat=True)[:400])
     resolved = list(
         Case.objects.filter(
