@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "cyclecrm.support",
     "cyclecrm.integrations",
     "cyclecrm.feedback",
+    "cyclecrm.segments",
     "cyclecrm.web",
 ]
 

@@ -81,6 +81,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             **_KB_READ,
             **_SURVEY_AUTHOR,
             "capture_form": ALL,
+            "segment": ALL,
             "account": READ_EXPORT_ALL,
             "contact": READ_EXPORT_ALL,
             "lead": _MARKETING_LEADS,

@@ -1,0 +1,7 @@
+from cyclecrm.core.registry import register
+
+
+def register_record_types() -> None:
+    from cyclecrm.segments.models import Segment
+
+    register("segment", "Segments", Segment)

@@ -1,0 +1,287 @@
+"""The fields a segment rule may test, each with its type and the operators that type allows.
+
+A field reads a contact column, an account column through the contact's account, a key of the
+contact's `custom` JSON, or a derived value computed by a subquery annotation (orders, NPS). The
+registry is the one place the compiler, the validation messages and the rule builder's field
+list come from."""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Expression,
+    IntegerField,
+    Max,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Cast, Coalesce
+
+from cyclecrm.activities.models import Channel
+from cyclecrm.contacts.models import Gender, LifecycleStage
+from cyclecrm.core.models import CustomField, CustomFieldKind
+
+TEXT, NUMBER, DATE, CHOICE, LIST = "text", "number", "date", "choice", "list"
+EMPTY_OPS = ("is_empty", "is_not_empty")
+OPS_BY_TYPE: dict[str, tuple[str, ...]] = {
+    TEXT: ("eq", "ne", "in", "not_in", "contains", "startswith", *EMPTY_OPS),
+    CHOICE: ("eq", "ne", "in", "not_in", *EMPTY_OPS),
+    NUMBER: ("eq", "ne", "in", "not_in", "lt", "lte", "gt", "gte", "between", *EMPTY_OPS),
+    DATE: ("lt", "lte", "gt", "gte", "between", "within_last_days", "before_days_ago", *EMPTY_OPS),
+    LIST: ("contains", "in", *EMPTY_OPS),
+}
+ALL_OPS = tuple(dict.fromkeys(op for ops in OPS_BY_TYPE.values() for op in ops))
+# Annotation names are prefixed so they cannot clash with model fields.
+ANNOTATION_PREFIX = "seg_"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One testable field.
+
+    `path` is the ORM path the lookups apply to (an annotation name for derived fields);
+    `annotation` builds that annotation; `reads` names the contact fields it reveals, so a field
+    hidden from the actor cannot be probed through a segment; `is_datetime` marks date fields
+    stored as timestamps (compared at UTC day boundaries); `json` marks values inside a JSON
+    document (custom fields)."""
+
+    key: str
+    label: str
+    type: str
+    path: str
+    group: str = "Contact"
+    choices: tuple[str, ...] = ()
+    annotation: Callable[[], Expression] | None = None
+    reads: tuple[str, ...] = ()
+    is_datetime: bool = False
+    json: bool = False
+    is_decimal: bool = False
+    custom_kind: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ops(self) -> tuple[str, ...]:
+        return OPS_BY_TYPE[self.type]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "group": self.group,
+            "type": self.type,
+            "ops": list(self.ops),
+            "choices": list(self.choices),
+        }
+
+
+def _orders() -> Any:
+    from cyclecrm.catalog.models import Order, OrderStatus
+
+    return (
+        Order.objects.filter(contact=OuterRef("pk"))
+        .exclude(status=OrderStatus.CANCELLED)
+        .order_by()
+        .values("contact")
+    )
+
+
+def _orders_count() -> Expression:
+    counted = _orders().annotate(n=Count("id")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _orders_total() -> Expression:
+    money = DecimalField(max_digits=18, decimal_places=2)
+    summed = _orders().annotate(s=Sum("total")).values("s")
+    return Coalesce(Subquery(summed, output_field=money), Value(Decimal(0)), output_field=money)
+
+
+def _orders_last_date() -> Expression:
+    return Subquery(_orders().annotate(m=Max("ordered_at")).values("m"))
+
+
+def _nps_last() -> Expression:
+    from cyclecrm.feedback.models import SurveyKind, SurveyResponse
+
+    latest = (
+        SurveyResponse.objects.filter(contact=OuterRef("pk"), survey__kind=SurveyKind.NPS)
+        .order_by("-answered_at", "-id")
+        .values("score")[:1]
+    )
+    return Subquery(latest, output_field=IntegerField())
+
+
+def _channel_count(window: str, channel: str) -> Callable[[], Expression]:
+    def build() -> Expression:
+        raw = KeyTransform(channel, KeyTransform(window, "engagement"))
+        return Coalesce(Cast(raw, IntegerField()), Value(0))
+
+    return build
+
+
+def _contact_fields() -> list[FieldSpec]:
+    def text(key: str, label: str) -> FieldSpec:
+        return FieldSpec(key, label, TEXT, key, reads=(key,))
+
+    return [
+        text("first_name", "First name"),
+        text("last_name", "Last name"),
+        text("email", "E-mail"),
+        text("title", "Job title"),
+        text("country", "Country (ISO code)"),
+        text("region", "Region"),
+        text("city", "City"),
+        text("postal_code", "Postal code"),
+        text("language", "Language"),
+        FieldSpec(
+            "gender", "Gender", CHOICE, "gender", choices=tuple(Gender.values), reads=("gender",)
+        ),
+        FieldSpec(
+            "lifecycle_stage",
+            "Lifecycle stage",
+            CHOICE,
+            "lifecycle_stage",
+            choices=tuple(LifecycleStage.values),
+            reads=("lifecycle_stage",),
+        ),
+        FieldSpec("age", "Age (years)", NUMBER, "birth_date", reads=("birth_date",)),
+        FieldSpec("interests", "Interests", LIST, "interests", reads=("interests",)),
+        FieldSpec("values", "Values", LIST, "values", reads=("values",)),
+    ]
+
+
+def _account_fields() -> list[FieldSpec]:
+    group = "Account"
+    return [
+        FieldSpec("account.name", "Account name", TEXT, "account__name", group),
+        FieldSpec("account.industry", "Industry", TEXT, "account__industry", group),
+        FieldSpec("account.country", "Account country", TEXT, "account__billing_country", group),
+        FieldSpec("account.employees", "Employees", NUMBER, "account__employees", group),
+        FieldSpec(
+            "account.annual_revenue",
+            "Annual revenue",
+            NUMBER,
+            "account__annual_revenue",
+            group,
+            is_decimal=True,
+        ),
+    ]
+
+
+def _behaviour_fields() -> list[FieldSpec]:
+    group = "Behaviour"
+    p = ANNOTATION_PREFIX
+    specs = [
+        FieldSpec(
+            "last_interaction_at",
+            "Last interaction",
+            DATE,
+            "last_interaction_at",
+            group,
+            is_datetime=True,
+        ),
+        FieldSpec("interactions_30d", "Interactions, 30 days", NUMBER, "interactions_30d", group),
+        FieldSpec("interactions_90d", "Interactions, 90 days", NUMBER, "interactions_90d", group),
+        FieldSpec(
+            "orders.count", "Orders", NUMBER, f"{p}orders_count", group, annotation=_orders_count
+        ),
+        FieldSpec(
+            "orders.total",
+            "Order total",
+            NUMBER,
+            f"{p}orders_total",
+            group,
+            annotation=_orders_total,
+            is_decimal=True,
+        ),
+        FieldSpec(
+            "orders.last_date",
+            "Last order",
+            DATE,
+            f"{p}orders_last",
+            group,
+            annotation=_orders_last_date,
+            is_datetime=True,
+        ),
+        FieldSpec(
+            "nps.last", "Latest NPS score", NUMBER, f"{p}nps_last", group, annotation=_nps_last
+        ),
+    ]
+    for days in ("30d", "90d"):
+        for channel in Channel.values:
+            if channel == Channel.NOTE:
+                continue  # internal notes are no engagement (activities keeps no count of them)
+            specs.append(
+                FieldSpec(
+                    f"interactions_{days}.{channel}",
+                    f"{Channel(channel).label} interactions, {days[:-1]} days",
+                    NUMBER,
+                    f"{p}int{days}_{channel}",
+                    group,
+                    annotation=_channel_count(days, channel),
+                )
+            )
+    return specs
+
+
+_CUSTOM_TYPES = {
+    CustomFieldKind.TEXT: TEXT,
+    CustomFieldKind.NUMBER: NUMBER,
+    CustomFieldKind.DECIMAL: CHOICE,  # stored as text: equality only, no ordering
+    CustomFieldKind.DATE: DATE,
+    CustomFieldKind.BOOL: CHOICE,
+    CustomFieldKind.CHOICE: CHOICE,
+    CustomFieldKind.MULTI_CHOICE: LIST,
+}
+
+
+def _custom_spec(definition: CustomField) -> FieldSpec:
+    choices: tuple[str, ...] = ()
+    if definition.kind == CustomFieldKind.BOOL:
+        choices = ("true", "false")
+    elif definition.kind in (CustomFieldKind.CHOICE, CustomFieldKind.MULTI_CHOICE):
+        choices = tuple(definition.choices)
+    return FieldSpec(
+        f"custom.{definition.key}",
+        definition.label,
+        _CUSTOM_TYPES[definition.kind],
+        f"custom__{definition.key}",
+        "Custom fields",
+        choices=choices,
+        reads=(f"custom.{definition.key}",),
+        json=True,
+        custom_kind=definition.kind,
+        extra={"definition": definition},
+    )
+
+
+def _static_specs() -> dict[str, FieldSpec]:
+    return {spec.key: spec for spec in _contact_fields() + _account_fields() + _behaviour_fields()}
+
+
+def field_catalog() -> list[FieldSpec]:
+    """Every field a rule may use today, custom fields of contacts included (one query)."""
+    custom = CustomField.objects.filter(record_type="contact", is_active=True).order_by("key")
+    return list(_static_specs().values()) + [_custom_spec(definition) for definition in custom]
+
+
+def field_spec(key: str) -> FieldSpec | None:
+    if key.startswith("custom."):
+        definition = CustomField.objects.filter(
+            record_type="contact", is_active=True, key=key.removeprefix("custom.")
+        ).first()
+        return _custom_spec(definition) if definition else None
+    return _static_specs().get(key)
+
+
+def today() -> dt.date:
+    """Today in UTC: the reference day for ages and day counts."""
+    return dt.datetime.now(dt.UTC).date()

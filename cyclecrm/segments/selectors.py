@@ -1,0 +1,58 @@
+"""Reads for segments. Members are always contacts the reader may read: the compiled rules (or
+the static list) narrow `access.restrict(Contact)`, never widen it."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from cyclecrm.contacts.models import Contact
+from cyclecrm.core.errors import NotFound
+from cyclecrm.identity import access
+from cyclecrm.identity.models import Action, User
+from cyclecrm.segments.models import Segment
+from cyclecrm.segments.rules import CompiledRules, compile_rules
+
+
+def segment_list(*, actor: User, action: str = Action.READ) -> QuerySet[Segment]:
+    return access.restrict(Segment.objects.all(), actor, action).select_related("owner")
+
+
+def segment_get(*, actor: User, pk: Any, action: str = Action.READ) -> Segment:
+    segment = None
+    if str(pk).isdigit():
+        segment = segment_list(actor=actor, action=action).filter(pk=pk).first()
+    if segment is None:
+        raise NotFound("No segment with this id.")
+    return segment
+
+
+def visible_contacts(*, actor: User) -> QuerySet[Contact]:
+    return access.restrict(Contact.objects.all(), actor)
+
+
+def hidden_contact_fields(actor: User) -> frozenset[str]:
+    return access.access_for(actor).hidden_fields("contact")
+
+
+def rules_compile(*, actor: User, rules: Any, prefix: str = "rules") -> CompiledRules:
+    """Validate and compile rules for this actor (refusing fields hidden from them)."""
+    return compile_rules(rules, prefix=prefix, hidden=hidden_contact_fields(actor))
+
+
+def rules_members(*, actor: User, rules: Any) -> QuerySet[Contact]:
+    return rules_compile(actor=actor, rules=rules).apply(visible_contacts(actor=actor))
+
+
+def rules_preview(*, actor: User, rules: Any) -> int:
+    """How many contacts the actor may read match `rules` (one COUNT query)."""
+    return rules_members(actor=actor, rules=rules).count()
+
+
+def segment_members(*, actor: User, segment: Segment) -> QuerySet[Contact]:
+    """The segment's members the actor may read, with their account for listing."""
+    contacts = visible_contacts(actor=actor)
+    if segment.is_static:
+        contacts = contacts.filter(segment_memberships__segment=segment)
+    else:
+        contacts = compile_rules(segment.rules, hidden=hidden_contact_fields(actor)).apply(contacts)
+    return contacts.select_related("account")

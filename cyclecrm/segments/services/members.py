@@ -1,0 +1,62 @@
+"""Static list membership: bulk, transactional, only contacts the actor may read, and only on
+segments the actor may edit."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from cyclecrm.core.errors import Forbidden, ValidationFailed
+from cyclecrm.identity import access
+from cyclecrm.identity.models import Action, User
+from cyclecrm.segments import selectors
+from cyclecrm.segments.models import Segment, SegmentMember
+
+MAX_BATCH = 5000
+NOT_STATIC = (
+    "Only a static list has members to add or remove; a dynamic segment's follow its rules."
+)
+
+
+def _checked_ids(actor: User, segment: Segment, contact_ids: Iterable[int]) -> list[int]:
+    if not segment.is_static:
+        raise ValidationFailed(NOT_STATIC, fields={"kind": [NOT_STATIC]})
+    if not access.can(actor, Action.EDIT, segment):
+        raise Forbidden("You may not change this list.")
+    ids = list(dict.fromkeys(int(pk) for pk in contact_ids))
+    if len(ids) > MAX_BATCH:
+        raise ValidationFailed(fields={"contact_ids": [f"At most {MAX_BATCH} contacts at once."]})
+    visible = set(
+        selectors.visible_contacts(actor=actor).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    missing = [pk for pk in ids if pk not in visible]
+    if missing:
+        raise ValidationFailed(
+            fields={"contact_ids": [f"No contact you may see with id {missing[0]}."]}
+        )
+    return ids
+
+
+def segment_members_add(*, actor: User, segment: Segment, contact_ids: Iterable[int]) -> int:
+    """Add contacts to a static list; returns how many were not on it yet."""
+    ids = _checked_ids(actor, segment, contact_ids)
+    with transaction.atomic():
+        present = set(
+            SegmentMember.objects.filter(segment=segment, contact_id__in=ids).values_list(
+                "contact_id", flat=True
+            )
+        )
+        new = [
+            SegmentMember(segment=segment, contact_id=pk, added_by=actor)
+            for pk in ids
+            if pk not in present
+        ]
+        SegmentMember.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def segment_members_remove(*, actor: User, segment: Segment, contact_ids: Iterable[int]) -> int:
+    """Remove contacts from a static list; returns how many were on it."""
+    ids = _checked_ids(actor, segment, contact_ids)
+    with transaction.atomic():
+        removed, _ = SegmentMember.objects.filter(segment=segment, contact_id__in=ids).delete()
+    return removed
