@@ -42,6 +42,7 @@ def _mount_routers() -> None:
     _mount_lead_to_customer()
     _mount_email()
     _mount_feedback()
+    _mount_segments()
 
 
 def _mount_lead_to_customer() -> None:
@@ -119,6 +120,13 @@ def _mount_feedback() -> None:
 
     api.add_router("/surveys", surveys_router)
     api.add_router("/public/surveys", public_surveys_router)
+
+
+
+def _mount_segments() -> None:
+    from cyclecrm.segments.api import segments_router
+
+    api.add_router("/segments", segments_router)
 
 
 _mount_routers()

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("cyclecrm.support.urls")),
     path("", include("cyclecrm.integrations.urls")),
     path("", include("cyclecrm.feedback.urls")),
+    path("", include("cyclecrm.segments.urls")),
     path("", include("cyclecrm.web.urls")),
 ]

@@ -34,6 +34,10 @@ MORE = [
             ("Surveys", "survey_list", "emoji-smile", "survey"),
         ],
     ),
+    (
+        "Marketing",
+        [("Segments", "segment_list", "funnel", "segment")],
+    ),
 ]
 SETTINGS = [
     ("Users", "user_list", "people", "user"),

@@ -37,6 +37,8 @@ MAX_CONDITIONS = 200
 MAX_LIST_VALUES = 500
 MAX_DAYS = 36500
 MAX_NUMBER = Decimal(10) ** 15
+MAX_AGE = 150
+MIN_YEAR, MAX_YEAR = 1000, 9000
 GROUP_KEYS = ("all", "any", "not")
 CONDITION_KEYS = {"field", "op", "value"}
 NOT_A_GROUP = 'Use a group: {"all": [...]}, {"any": [...]} or {"not": {...}}.'
@@ -184,17 +186,27 @@ def _scalar(spec: FieldSpec, raw: Any) -> Any:
         if spec.custom_kind == CustomFieldKind.MULTI_CHOICE:
             return _choice(spec, raw)
         return coerce_value(definition, raw)
+    if spec.key == "age":
+        value = _number(spec, raw)
+        if not 0 <= value <= MAX_AGE:
+            raise ValueError(f"Give an age between 0 and {MAX_AGE}.")
+        return value
     if spec.type == NUMBER:
         return _number(spec, raw)
     if spec.type == DATE:
         try:
-            return dt.date.fromisoformat(str(raw).strip())
+            day = dt.date.fromisoformat(str(raw).strip())
         except ValueError as exc:
             raise ValueError("Enter a date as YYYY-MM-DD.") from exc
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise ValueError(f"Give a date between the years {MIN_YEAR} and {MAX_YEAR}.")
+        return day
     if spec.type == CHOICE:
         return _choice(spec, raw)
     if not isinstance(raw, str) or not raw.strip():
         raise ValueError("Enter some text.")
+    if "\x00" in raw:
+        raise ValueError("Text may not contain NUL characters.")
     if len(raw) > 500:
         raise ValueError("At most 500 characters.")
     return raw.strip()
