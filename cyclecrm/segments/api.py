@@ -70,7 +70,7 @@ def create_segment(request: HttpRequest, payload: SegmentCreateIn) -> Status:
 
 @segments_router.get(
     "/fields",
-    response={200: list[FieldOut]},
+    response={200: list[FieldOut], **error_responses()},
     operation_id="list_segment_fields",
     summary="The fields rules may test",
     description="Each field with its type, the operators it allows and its choices.",
