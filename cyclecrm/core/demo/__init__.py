@@ -21,6 +21,7 @@ from cyclecrm.core.demo import (
     onboarding,
     records,
     sales,
+    segments,
     support,
     surveys,
 )
@@ -44,6 +45,7 @@ STEPS: list[tuple[str, Step]] = [
     ("onboardings", onboarding.build_onboardings),
     ("support", support.build_support),
     ("surveys", surveys.build_surveys),
+    ("segments", segments.build_segments),
 ]
 
 
