@@ -181,6 +181,8 @@ def _clean_value(spec: FieldSpec, op: str, raw: Any) -> Any:
 
 
 def _scalar(spec: FieldSpec, raw: Any) -> Any:
+    if isinstance(raw, str) and "\x00" in raw:
+        raise ValueError("Text may not contain NUL characters.")
     if spec.json and spec.type != DATE:
         definition = spec.extra["definition"]
         if spec.custom_kind == CustomFieldKind.MULTI_CHOICE:
@@ -205,8 +207,6 @@ def _scalar(spec: FieldSpec, raw: Any) -> Any:
         return _choice(spec, raw)
     if not isinstance(raw, str) or not raw.strip():
         raise ValueError("Enter some text.")
-    if "\x00" in raw:
-        raise ValueError("Text may not contain NUL characters.")
     if len(raw) > 500:
         raise ValueError("At most 500 characters.")
     return raw.strip()

@@ -6,6 +6,7 @@ registry is the one place the compiler, the validation messages and the rule bui
 list come from."""
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -41,6 +42,7 @@ OPS_BY_TYPE: dict[str, tuple[str, ...]] = {
 ALL_OPS = tuple(dict.fromkeys(op for ops in OPS_BY_TYPE.values() for op in ops))
 # Annotation names are prefixed so they cannot clash with model fields.
 ANNOTATION_PREFIX = "seg_"
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,8 @@ def field_catalog() -> list[FieldSpec]:
 
 def field_spec(key: str) -> FieldSpec | None:
     if key.startswith("custom."):
+        if not SLUG.fullmatch(key.removeprefix("custom.")):
+            return None
         definition = CustomField.objects.filter(
             record_type="contact", is_active=True, key=key.removeprefix("custom.")
         ).first()
