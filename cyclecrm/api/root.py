@@ -122,11 +122,12 @@ def _mount_feedback() -> None:
     api.add_router("/public/surveys", public_surveys_router)
 
 
-
 def _mount_segments() -> None:
     from cyclecrm.segments.api import segments_router
+    from cyclecrm.segments.persona_api import personas_router
 
     api.add_router("/segments", segments_router)
+    api.add_router("/personas", personas_router)
 
 
 _mount_routers()

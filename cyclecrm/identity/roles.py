@@ -82,6 +82,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             **_SURVEY_AUTHOR,
             "capture_form": ALL,
             "segment": ALL,
+            "persona": ALL,
             "account": READ_EXPORT_ALL,
             "contact": READ_EXPORT_ALL,
             "lead": _MARKETING_LEADS,

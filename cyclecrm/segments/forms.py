@@ -52,3 +52,33 @@ class MembersForm(forms.Form):
         if not parts or not all(part.isdigit() and len(part) < 12 for part in parts):
             raise forms.ValidationError("Give contact ids separated by commas or spaces.")
         return [int(part) for part in parts]
+
+
+class PersonaForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    goals = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    pain_points = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    preferred_channels = forms.MultipleChoiceField(
+        required=False, choices=[], widget=forms.CheckboxSelectMultiple
+    )
+    segment_id = forms.TypedChoiceField(
+        label="Segment", required=False, coerce=int, empty_value=None, choices=[]
+    )
+
+    def __init__(self, *args: Any, segments: Any = (), **kwargs: Any) -> None:
+        from cyclecrm.activities.models import Channel
+
+        super().__init__(*args, **kwargs)
+        self.fields["preferred_channels"].choices = Channel.choices
+        self.fields["segment_id"].choices = [("", "—")] + [(s.pk, s.name) for s in segments]
+        for name, field in self.fields.items():
+            if name != "preferred_channels":
+                css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+                field.widget.attrs["class"] = css

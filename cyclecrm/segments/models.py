@@ -61,3 +61,25 @@ class SegmentMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.segment_id}:{self.contact_id}"
+
+
+class Persona(BaseRecord):
+    """A marketing persona: who a group of customers is, what they want, how to reach them;
+    linked to the segment that finds them, whose live size the persona shows."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5000)
+    goals = models.TextField(blank=True, max_length=5000)
+    pain_points = models.TextField(blank=True, max_length=5000)
+    preferred_channels = models.JSONField(default=list, blank=True)
+    segment = models.ForeignKey(
+        Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="personas"
+    )
+
+    record_type = "persona"
+
+    class Meta(BaseRecord.Meta):
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name

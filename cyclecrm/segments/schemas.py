@@ -83,3 +83,43 @@ class FieldOut(OutputSchema):
     type: str
     ops: list[str]
     choices: list[str]
+
+
+ChannelValue = Literal["email", "call", "meeting", "chat", "social", "sms", "note"]
+
+
+class PersonaFieldsIn(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    goals: str | None = Field(None, max_length=5000)
+    pain_points: str | None = Field(None, max_length=5000)
+    preferred_channels: list[ChannelValue] | None = Field(None, max_length=10)
+    segment_id: int | None = Field(None, ge=1, le=MAX_ID, description="The segment finding them.")
+    owner_id: int | None = Field(None, ge=1, le=MAX_ID, description="Defaults to you.")
+    team_id: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+class PersonaCreateIn(PersonaFieldsIn):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class PersonaPatchIn(PersonaFieldsIn):
+    version: int = Field(ge=1, le=MAX_ID, description=VERSION_DOC)
+
+
+class PersonaOut(OutputSchema):
+    id: int
+    name: str
+    description: str
+    goals: str
+    pain_points: str
+    preferred_channels: list[str]
+    segment_id: int | None = None
+    segment_size: int | None = Field(
+        None, description="Live member count of the segment (contacts you may read)."
+    )
+    owner_id: int | None = None
+    team_id: int | None = None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime

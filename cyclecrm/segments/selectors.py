@@ -9,7 +9,7 @@ from cyclecrm.contacts.models import Contact
 from cyclecrm.core.errors import NotFound
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, User
-from cyclecrm.segments.models import Segment
+from cyclecrm.segments.models import Persona, Segment
 from cyclecrm.segments.rules import CompiledRules, compile_rules
 
 
@@ -56,3 +56,27 @@ def segment_members(*, actor: User, segment: Segment) -> QuerySet[Contact]:
     else:
         contacts = compile_rules(segment.rules, hidden=hidden_contact_fields(actor)).apply(contacts)
     return contacts.select_related("account")
+
+
+def persona_list(*, actor: User, action: str = Action.READ) -> QuerySet[Persona]:
+    return access.restrict(Persona.objects.all(), actor, action).select_related("segment")
+
+
+def persona_get(*, actor: User, pk: Any, action: str = Action.READ) -> Persona:
+    persona = None
+    if str(pk).isdigit():
+        persona = persona_list(actor=actor, action=action).filter(pk=pk).first()
+    if persona is None:
+        raise NotFound("No persona with this id.")
+    return persona
+
+
+def persona_segment_size(*, actor: User, persona: Persona) -> int | None:
+    """The live size of the persona's segment as the actor sees it; None without a segment
+    or when the actor may not read the segment."""
+    if persona.segment_id is None:
+        return None
+    segment = segment_list(actor=actor).filter(pk=persona.segment_id).first()
+    if segment is None:
+        return None
+    return segment_members(actor=actor, segment=segment).count()

@@ -36,7 +36,10 @@ MORE = [
     ),
     (
         "Marketing",
-        [("Segments", "segment_list", "funnel", "segment")],
+        [
+            ("Segments", "segment_list", "funnel", "segment"),
+            ("Personas", "persona_list", "person-badge", "persona"),
+        ],
     ),
 ]
 SETTINGS = [

@@ -1,11 +1,11 @@
-"""Demo step for segments: a few dynamic segments a marketer would build first, and a static
-list, owned by the marketer and counted once so the list page shows their sizes."""
+"""Demo step for segments: a few dynamic segments a marketer would build first, a static list
+and two personas, owned by the marketer; segments are counted once so the list shows sizes."""
 
 from django.utils import timezone
 
 from cyclecrm.contacts.models import Contact
 from cyclecrm.core.demo.context import DemoContext
-from cyclecrm.segments.models import Segment, SegmentKind, SegmentMember
+from cyclecrm.segments.models import Persona, Segment, SegmentKind, SegmentMember
 from cyclecrm.segments.rules import compile_rules
 
 DEMO_SEGMENTS = [
@@ -45,6 +45,22 @@ DEMO_SEGMENTS = [
     ),
 ]  # fmt: skip
 STATIC_LIST_SIZE = 25
+DEMO_PERSONAS = [
+    (
+        "Growth-minded Mittelstand buyer",
+        "German customers",
+        "Modernise sales without a big IT project; predictable costs.",
+        "Spreadsheets everywhere; slow approvals.",
+        ["email", "meeting"],
+    ),
+    (
+        "Frustrated user",
+        "Detractors",
+        "Get problems fixed quickly, by someone who knows their history.",
+        "Explaining the same issue twice; long waits for answers.",
+        ["call", "chat"],
+    ),
+]
 
 
 def build_segments(context: DemoContext) -> None:
@@ -75,3 +91,17 @@ def build_segments(context: DemoContext) -> None:
     )
     Segment.objects.filter(pk=fair.pk).update(member_count=len(picked))
     context.counts["segments"] = len(segments) + 1
+    by_name = {segment.name: segment for segment in segments}
+    Persona.objects.bulk_create(
+        Persona(
+            name=name,
+            segment=by_name[segment],
+            goals=goals,
+            pain_points=pains,
+            preferred_channels=channels,
+            owner=owner,
+            created_by=owner,
+        )
+        for name, segment, goals, pains, channels in DEMO_PERSONAS
+    )
+    context.counts["personas"] = len(DEMO_PERSONAS)

@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from cyclecrm.segments.models import Segment, SegmentMember
+from cyclecrm.segments.models import Persona, Segment, SegmentMember
 from cyclecrm.segments.rules import compile_rules
 
 pytestmark = pytest.mark.django_db
@@ -22,3 +22,4 @@ def test_demo_builds_segments_that_compile_and_are_counted() -> None:
     static = Segment.objects.get(kind="static")
     assert SegmentMember.objects.filter(segment=static).count() == static.member_count == 25
     assert Segment.objects.get(name="Detractors").member_count > 0
+    assert Persona.objects.filter(segment__name="Detractors").exists()

@@ -1,0 +1,108 @@
+"""REST endpoints for personas; each answer carries the live size of the linked segment."""
+
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from cyclecrm.api.lists import PageParams
+from cyclecrm.api.record_routes import add_record_routes
+from cyclecrm.api.schemas import RecordId, cursor_page, error_responses, visible_record
+from cyclecrm.core.pagination import orderings_with_reverse, paginate
+from cyclecrm.identity.models import User
+from cyclecrm.segments import selectors, services
+from cyclecrm.segments.models import Persona
+from cyclecrm.segments.schemas import PersonaCreateIn, PersonaOut, PersonaPatchIn
+
+personas_router = Router(tags=["personas"])
+
+PersonaPage = cursor_page(PersonaOut)
+PERSONA_ORDERINGS = orderings_with_reverse({"id": ("id",), "name": ("name", "id")})
+PersonaOrdering = Literal[tuple(PERSONA_ORDERINGS)]
+
+
+def _out(actor: User, persona: Persona) -> dict[str, Any]:
+    persona.segment_size = selectors.persona_segment_size(actor=actor, persona=persona)
+    return visible_record(actor, persona, PersonaOut)
+
+
+@personas_router.get(
+    "",
+    response={200: PersonaPage, **error_responses(422)},
+    operation_id="list_personas",
+    summary="List personas",
+    description="One COUNT per persona with a segment for `segment_size`; pages are small.",
+)
+def list_personas(
+    request: HttpRequest, page: Query[PageParams], ordering: PersonaOrdering | None = None
+) -> dict[str, Any]:
+    result = paginate(
+        selectors.persona_list(actor=request.auth),
+        orderings=PERSONA_ORDERINGS,
+        ordering=ordering,
+        default_ordering="name",
+        limit=page.limit,
+        cursor=page.cursor,
+    )
+    return {
+        "items": [_out(request.auth, persona) for persona in result.items],
+        "next_cursor": result.next_cursor,
+    }
+
+
+@personas_router.post(
+    "",
+    response={201: PersonaOut, **error_responses(403, 422)},
+    operation_id="create_persona",
+    summary="Create a persona",
+)
+def create_persona(request: HttpRequest, payload: PersonaCreateIn) -> Status:
+    persona = services.persona_create(
+        actor=request.auth, data=payload.model_dump(exclude_unset=True)
+    )
+    return Status(201, _out(request.auth, persona))
+
+
+@personas_router.get(
+    "/{id}",
+    response={200: PersonaOut, **error_responses(404, 422)},
+    operation_id="get_persona",
+    summary="Get one persona",
+)
+def get_persona(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
+    return _out(request.auth, selectors.persona_get(actor=request.auth, pk=id))
+
+
+@personas_router.patch(
+    "/{id}",
+    response={200: PersonaOut, **error_responses(403, 404, 409, 422)},
+    operation_id="update_persona",
+    summary="Update a persona",
+)
+def update_persona(request: HttpRequest, payload: PersonaPatchIn, id: int = RecordId) -> dict:
+    persona = selectors.persona_get(actor=request.auth, pk=id)
+    data = payload.model_dump(exclude_unset=True)
+    version = data.pop("version")
+    persona = services.persona_update(
+        actor=request.auth, persona=persona, data=data, version=version
+    )
+    return _out(request.auth, persona)
+
+
+@personas_router.delete(
+    "/{id}",
+    response={204: None, **error_responses(403, 404, 422)},
+    operation_id="delete_persona",
+    summary="Delete a persona",
+)
+def delete_persona(request: HttpRequest, id: int = RecordId) -> Status:
+    persona = selectors.persona_get(actor=request.auth, pk=id)
+    services.persona_delete(actor=request.auth, persona=persona)
+    return Status(204, None)
+
+
+add_record_routes(
+    personas_router,
+    noun="persona",
+    get_record=lambda *, actor, pk: selectors.persona_get(actor=actor, pk=pk),
+)

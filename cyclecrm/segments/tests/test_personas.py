@@ -1,0 +1,70 @@
+"""Personas: CRUD through the API and pages, the live size of the linked segment per reader."""
+
+from cyclecrm.core.testing.factories import make_contact
+from cyclecrm.segments.models import Persona, Segment
+
+GERMANS = {"all": [{"field": "country", "op": "eq", "value": "DE"}]}
+JSON = "application/json"
+
+
+def test_persona_shows_its_segment_size_per_reader(api_client, marketer, rep_a, people):
+    make_contact(rep_a, last_name="Own", country="DE")
+    segment = Segment.objects.create(name="Germans", rules=GERMANS, owner=marketer)
+    client = api_client(marketer)
+
+    created = client.post(
+        "/api/v1/personas",
+        {
+            "name": "Berlin buyer",
+            "goals": "Save time",
+            "preferred_channels": ["email", "call"],
+            "segment_id": segment.pk,
+        },
+        content_type=JSON,
+    )
+    body = created.json()
+
+    assert created.status_code == 201, body
+    assert body["segment_size"] == 3 and body["preferred_channels"] == ["email", "call"]
+    patched = client.patch(
+        f"/api/v1/personas/{body['id']}",
+        {"pain_points": "Too many tools", "version": body["version"]},
+        content_type=JSON,
+    )
+    assert patched.json()["pain_points"] == "Too many tools"
+    assert client.get("/api/v1/personas").json()["items"][0]["segment_size"] == 3
+    assert client.delete(f"/api/v1/personas/{body['id']}").status_code == 204
+
+
+def test_persona_refuses_unknown_channels_and_invisible_segments(api_client, marketer, rep_a):
+    theirs = Segment.objects.create(name="Theirs", rules=GERMANS, owner=marketer)
+
+    bad_channel = api_client(marketer).post(
+        "/api/v1/personas", {"name": "P", "preferred_channels": ["fax"]}, content_type=JSON
+    )
+    invisible = api_client(rep_a).post(
+        "/api/v1/personas", {"name": "P", "segment_id": theirs.pk}, content_type=JSON
+    )
+
+    assert bad_channel.status_code == 422
+    assert invisible.status_code == 422
+    assert "segment_id" in invisible.json()["error"]["fields"]
+    assert not Persona.objects.exists()
+
+
+def test_persona_pages(web_client, marketer, people):
+    segment = Segment.objects.create(name="Germans", rules=GERMANS, owner=marketer)
+    client = web_client(marketer)
+
+    response = client.post(
+        "/personas/new/",
+        {"name": "Berlin buyer", "preferred_channels": ["email"], "segment_id": segment.pk},
+    )
+    persona = Persona.objects.get()
+    detail = client.get(f"/personas/{persona.pk}/").content.decode()
+    listing = client.get("/personas/").content.decode()
+
+    assert response.status_code == 302
+    assert persona.segment == segment and persona.preferred_channels == ["email"]
+    assert 'id="persona-size">2<' in detail
+    assert "Berlin buyer" in listing and "Germans" in listing
