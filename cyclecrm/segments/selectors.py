@@ -31,7 +31,11 @@ def visible_contacts(*, actor: User) -> QuerySet[Contact]:
 
 
 def hidden_contact_fields(actor: User) -> frozenset[str]:
-    return access.access_for(actor).hidden_fields("contact")
+    """Contact fields hidden from the actor, and account fields as `account.<field>`: rules may
+    not test them, since the members would reveal their values."""
+    rights = access.access_for(actor)
+    account = {f"account.{name}" for name in rights.hidden_fields("account")}
+    return rights.hidden_fields("contact") | account
 
 
 def rules_compile(*, actor: User, rules: Any, prefix: str = "rules") -> CompiledRules:

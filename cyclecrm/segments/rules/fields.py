@@ -161,20 +161,23 @@ def _contact_fields() -> list[FieldSpec]:
 
 
 def _account_fields() -> list[FieldSpec]:
-    group = "Account"
+    def spec(key: str, label: str, kind: str, column: str, **extra: Any) -> FieldSpec:
+        return FieldSpec(
+            f"account.{key}",
+            label,
+            kind,
+            f"account__{column}",
+            "Account",
+            reads=(f"account.{column}",),
+            **extra,
+        )
+
     return [
-        FieldSpec("account.name", "Account name", TEXT, "account__name", group),
-        FieldSpec("account.industry", "Industry", TEXT, "account__industry", group),
-        FieldSpec("account.country", "Account country", TEXT, "account__billing_country", group),
-        FieldSpec("account.employees", "Employees", NUMBER, "account__employees", group),
-        FieldSpec(
-            "account.annual_revenue",
-            "Annual revenue",
-            NUMBER,
-            "account__annual_revenue",
-            group,
-            is_decimal=True,
-        ),
+        spec("name", "Account name", TEXT, "name"),
+        spec("industry", "Industry", TEXT, "industry"),
+        spec("country", "Account country", TEXT, "billing_country"),
+        spec("employees", "Employees", NUMBER, "employees"),
+        spec("annual_revenue", "Annual revenue", NUMBER, "annual_revenue", is_decimal=True),
     ]
 
 
@@ -189,9 +192,24 @@ def _behaviour_fields() -> list[FieldSpec]:
             "last_interaction_at",
             group,
             is_datetime=True,
+            reads=("last_interaction_at",),
         ),
-        FieldSpec("interactions_30d", "Interactions, 30 days", NUMBER, "interactions_30d", group),
-        FieldSpec("interactions_90d", "Interactions, 90 days", NUMBER, "interactions_90d", group),
+        FieldSpec(
+            "interactions_30d",
+            "Interactions, 30 days",
+            NUMBER,
+            "interactions_30d",
+            group,
+            reads=("interactions_30d",),
+        ),
+        FieldSpec(
+            "interactions_90d",
+            "Interactions, 90 days",
+            NUMBER,
+            "interactions_90d",
+            group,
+            reads=("interactions_90d",),
+        ),
         FieldSpec(
             "orders.count", "Orders", NUMBER, f"{p}orders_count", group, annotation=_orders_count
         ),
@@ -229,6 +247,7 @@ def _behaviour_fields() -> list[FieldSpec]:
                     f"{p}int{days}_{channel}",
                     group,
                     annotation=_channel_count(days, channel),
+                    reads=("engagement",),
                 )
             )
     return specs

@@ -170,3 +170,30 @@ def test_field_catalog(api_client, rep_a):
     assert fields["country"]["type"] == "text"
     assert "within_last_days" in fields["orders.last_date"]["ops"]
     assert "interactions_30d.email" in fields
+
+
+def test_rules_on_hidden_fields_are_refused(api_client, teams):
+    from cyclecrm.core.testing.factories import make_user
+    from cyclecrm.identity.models import Role
+
+    Role.objects.create(
+        name="discreet",
+        label="Discreet",
+        permissions={"contact": {"read": "all"}, "account": {"read": "all"}},
+        field_rules={"contact": {"birth_date": "hidden"}, "account": {"annual_revenue": "hidden"}},
+    )
+    user = make_user(role="discreet")
+    rules = {
+        "all": [
+            {"field": "age", "op": "gt", "value": 30},
+            {"field": "account.annual_revenue", "op": "gt", "value": 1},
+            {"field": "country", "op": "eq", "value": "DE"},
+        ]
+    }
+
+    response = api_client(user).post(
+        "/api/v1/segments/preview", {"rules": rules}, content_type=JSON
+    )
+
+    assert response.status_code == 403
+    assert set(response.json()["error"]["fields"]) == {"rules.all[0].field", "rules.all[1].field"}
