@@ -4,6 +4,7 @@ segments the actor may edit."""
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils import timezone
 
 from cyclecrm.core.errors import Forbidden, ValidationFailed
 from cyclecrm.identity import access
@@ -51,6 +52,7 @@ def segment_members_add(*, actor: User, segment: Segment, contact_ids: Iterable[
             if pk not in present
         ]
         SegmentMember.objects.bulk_create(new, ignore_conflicts=True)
+        _recount(segment)
     return len(new)
 
 
@@ -59,4 +61,11 @@ def segment_members_remove(*, actor: User, segment: Segment, contact_ids: Iterab
     ids = _checked_ids(actor, segment, contact_ids)
     with transaction.atomic():
         removed, _ = SegmentMember.objects.filter(segment=segment, contact_id__in=ids).delete()
+        _recount(segment)
     return removed
+
+
+def _recount(segment: Segment) -> None:
+    """A static list's true size is its row count: keep the stored count exact."""
+    count = SegmentMember.objects.filter(segment=segment).count()
+    Segment.objects.filter(pk=segment.pk).update(member_count=count, counted_at=timezone.now())

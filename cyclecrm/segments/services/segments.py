@@ -15,6 +15,7 @@ SEGMENT_FIELDS = {"name", "description", "kind", "rules", "owner_id", "team_id"}
 KIND_FIXED = "The kind of a segment cannot change once created."
 STATIC_NO_RULES = "A static list has members, not rules."
 EMPTY_RULES: dict[str, list] = {"all": []}
+NULL_RULES = 'Give rules; {"all": []} matches every contact.'
 
 
 def _normalize(actor: User, data: dict[str, Any], current: Segment | None) -> dict[str, Any]:
@@ -37,6 +38,8 @@ def _normalize(actor: User, data: dict[str, Any], current: Segment | None) -> di
     kind = data.get("kind") or (current.kind if current else SegmentKind.DYNAMIC)
     if kind == SegmentKind.STATIC and data.get("rules") not in (None, {}, EMPTY_RULES):
         errors.add("rules", STATIC_NO_RULES)
+    if kind == SegmentKind.DYNAMIC and "rules" in data and data["rules"] is None:
+        errors.add("rules", NULL_RULES)
     errors.raise_if_any()
     if kind == SegmentKind.STATIC:
         data["rules"] = {}

@@ -113,6 +113,7 @@ def test_static_list_members(api_client, marketer, admin, rep_a, people):
     assert removed.json() == {"changed": 1}
     assert [m["id"] for m in listed["items"]] == [ids[1]]
     assert SegmentMember.objects.get().added_by == marketer
+    assert Segment.objects.get().member_count == 1
 
 
 def test_static_list_refuses_invisible_contacts_and_dynamic_segments(
@@ -197,3 +198,30 @@ def test_rules_on_hidden_fields_are_refused(api_client, teams):
 
     assert response.status_code == 403
     assert set(response.json()["error"]["fields"]) == {"rules.all[0].field", "rules.all[1].field"}
+
+
+def test_rules_may_not_be_set_to_null(api_client, marketer):
+    client = api_client(marketer)
+    body = client.post("/api/v1/segments", {"name": "All"}, content_type=JSON).json()
+
+    response = client.patch(
+        f"/api/v1/segments/{body['id']}", {"rules": None, "version": 1}, content_type=JSON
+    )
+
+    assert body["rules"] == {"all": []}
+    assert response.status_code == 422 and "rules" in response.json()["error"]["fields"]
+
+
+def test_member_pages_take_a_fixed_number_of_queries(
+    api_client, admin, people, django_assert_max_num_queries
+):
+    for i in range(40):
+        make_contact(admin, last_name=f"Extra {i}", country="DE", account=people["anna"].account)
+    segment = Segment.objects.create(name="DE", rules=GERMANS, owner=admin)
+    client = api_client(admin)
+    client.get(f"/api/v1/segments/{segment.pk}/members")
+
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/api/v1/segments/{segment.pk}/members?limit=50")
+
+    assert len(response.json()["items"]) == 42
