@@ -19,6 +19,7 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
+    Q,
     Subquery,
     Sum,
     Value,
@@ -119,6 +120,15 @@ def _nps_last() -> Expression:
         .values("score")[:1]
     )
     return Subquery(latest, output_field=IntegerField())
+
+
+def _lead_score() -> Expression:
+    """The best score among the contact's leads: converted into it, or open under its e-mail."""
+    from cyclecrm.leads.models import Lead
+
+    own_leads = Q(converted_contact=OuterRef("pk")) | (Q(email=OuterRef("email")) & ~Q(email=""))
+    best = Lead.objects.filter(own_leads).order_by("-score").values("score")[:1]
+    return Subquery(best, output_field=IntegerField())
 
 
 def _channel_count(window: str, channel: str) -> Callable[[], Expression]:
@@ -233,6 +243,9 @@ def _behaviour_fields() -> list[FieldSpec]:
         ),
         FieldSpec(
             "nps.last", "Latest NPS score", NUMBER, f"{p}nps_last", group, annotation=_nps_last
+        ),
+        FieldSpec(
+            "lead.score", "Lead score", NUMBER, f"{p}lead_score", group, annotation=_lead_score
         ),
     ]
     for days in ("30d", "90d"):

@@ -129,3 +129,20 @@ def custom_fields(people):
 )
 def test_custom_field_condition(admin, custom_fields, field, op, value, expected):
     assert _members(admin, field, op, value) == expected
+
+
+@pytest.mark.django_db
+def test_lead_score_reads_converted_leads_and_open_leads_under_the_contact_email(admin, people):
+    from cyclecrm.leads.models import Lead
+
+    anna, ben = people["anna"], people["ben"]
+    Lead.objects.create(last_name="Alt", score=80, converted_contact=anna, owner=admin)
+    Lead.objects.create(last_name="Alt", score=20, converted_contact=anna, owner=admin)
+    ben.email = "ben@example.com"
+    ben.save(update_fields=["email"])
+    Lead.objects.create(last_name="Brandt", email="ben@example.com", score=35, owner=admin)
+    Lead.objects.create(last_name="Nobody", email="", score=99, owner=admin)
+
+    assert _members(admin, "lead.score", "gte", 80) == {"Anna"}
+    assert _members(admin, "lead.score", "between", [30, 40]) == {"Ben"}
+    assert _members(admin, "lead.score", "is_empty") == {"Chloé"}
