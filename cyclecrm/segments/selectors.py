@@ -26,6 +26,17 @@ def segment_get(*, actor: User, pk: Any, action: str = Action.READ) -> Segment:
     return segment
 
 
+def editable_static_lists(*, actor: User) -> QuerySet[Segment]:
+    """Static lists the actor may add contacts to, by name."""
+    from cyclecrm.segments.models import SegmentKind
+
+    return (
+        segment_list(actor=actor, action=Action.EDIT)
+        .filter(kind=SegmentKind.STATIC)
+        .order_by("name", "id")
+    )
+
+
 def visible_contacts(*, actor: User) -> QuerySet[Contact]:
     return access.restrict(Contact.objects.all(), actor)
 

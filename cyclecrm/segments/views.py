@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -144,3 +144,27 @@ def segment_preview(request: HttpRequest) -> HttpResponse:
             (path, reason) for path, reasons in exc.fields.items() for reason in reasons
         ] or [("rules", exc.message)]
     return render(request, "segments/_count.html", context)
+
+
+@crm_view
+@require_POST
+def add_matching_contacts(request: HttpRequest) -> HttpResponse:
+    """Bulk action of the contact list: put every contact matching its filters on a static list."""
+    from cyclecrm.contacts.selectors import contact_list
+    from cyclecrm.web.records.config import ui_for
+    from cyclecrm.web.records.lists import list_filters
+
+    segment = selectors.segment_get(actor=request.user, pk=request.POST.get("segment", ""))
+    query = request.POST.get("query", "")
+    try:
+        filters, custom = list_filters(request, ui_for("contact"), QueryDict(query))
+        contacts = contact_list(actor=request.user, filters=filters, custom=custom)
+        added = services.segment_members_add_matching(
+            actor=request.user, segment=segment, contacts=contacts
+        )
+    except ValidationFailed as exc:
+        reasons = [f"{name}: {' '.join(msgs)}" for name, msgs in exc.fields.items()]
+        messages.error(request, f"Nothing added. {exc.message} {'; '.join(reasons)}".strip())
+        return redirect(f"/contacts/?{query}")
+    messages.success(request, f"{added} contacts added to “{segment.name}”.")
+    return redirect("segment_detail", pk=segment.pk)

@@ -1,6 +1,10 @@
 """Writes for segments: definitions through the shared write path, static list membership."""
 
-from cyclecrm.segments.services.members import segment_members_add, segment_members_remove
+from cyclecrm.segments.services.members import (
+    segment_members_add,
+    segment_members_add_matching,
+    segment_members_remove,
+)
 from cyclecrm.segments.services.personas import persona_create, persona_delete, persona_update
 from cyclecrm.segments.services.segments import (
     segment_count,
@@ -17,6 +21,7 @@ __all__ = [
     "segment_create",
     "segment_delete",
     "segment_members_add",
+    "segment_members_add_matching",
     "segment_members_remove",
     "segment_update",
 ]

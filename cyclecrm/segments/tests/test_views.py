@@ -89,3 +89,43 @@ def test_static_list_editing_on_the_detail_page(web_client, marketer, people):
 
     assert list(SegmentMember.objects.values_list("contact_id", flat=True)) == [people["anna"].pk]
     assert bad.status_code == 200 and "Give contact ids" in bad.content.decode()
+
+
+def test_contact_list_adds_every_filtered_contact_to_a_static_list(
+    web_client, marketer, rep_a, people
+):
+    vip = Segment.objects.create(name="VIP", kind="static", owner=marketer)
+    client = web_client(marketer)
+
+    page = client.get("/contacts/?country=DE").content.decode()
+    rep_page = web_client(rep_a).get("/contacts/").content.decode()
+    response = client.post(
+        "/segments/add-matching/", {"segment": vip.pk, "query": "country=DE&limit=25"}
+    )
+    again = client.post("/segments/add-matching/", {"segment": vip.pk, "query": "country=DE"})
+
+    assert "Add all to list" in page and "VIP" in page
+    assert "Add all to list" not in rep_page
+    assert response.status_code == 302
+    members = set(SegmentMember.objects.filter(segment=vip).values_list("contact_id", flat=True))
+    assert members == {people["anna"].pk, people["ben"].pk}
+    vip.refresh_from_db()
+    assert vip.member_count == 2
+    assert again.status_code == 302
+
+
+def test_add_matching_refuses_dynamic_segments_and_bad_filters(web_client, marketer, people):
+    dynamic = Segment.objects.create(name="Germans", rules=GERMANS, owner=marketer)
+    vip = Segment.objects.create(name="VIP", kind="static", owner=marketer)
+    client = web_client(marketer)
+
+    refused = client.post(
+        "/segments/add-matching/", {"segment": dynamic.pk, "query": "q=x"}, follow=True
+    )
+    bad_query = {"segment": vip.pk, "query": "created_after=yesterday"}
+    bad = client.post("/segments/add-matching/", bad_query, follow=True)
+
+    assert refused.redirect_chain[0][0] == "/contacts/?q=x"
+    assert "Only a static list has members" in refused.content.decode()
+    assert "Nothing added" in bad.content.decode() and "created_after" in bad.content.decode()
+    assert not SegmentMember.objects.exists()

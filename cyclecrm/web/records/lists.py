@@ -214,16 +214,20 @@ def build_list(request: HttpRequest, ui: RecordUI, *, action: str = Action.READ)
     return result
 
 
-def list_filters(request: HttpRequest, ui: RecordUI) -> tuple[Any, dict[str, str]]:
-    """The filter schema and `cf.` parameters of a request, for export; raises ValidationFailed."""
+def list_filters(
+    request: HttpRequest, ui: RecordUI, params: QueryDict | None = None
+) -> tuple[Any, dict[str, str]]:
+    """The filter schema and `cf.` parameters of a request's query (or of `params`), for export
+    and bulk actions; raises ValidationFailed."""
+    params = request.GET if params is None else params
     hidden = access.access_for(request.user).hidden_fields(ui.name)
     errors: dict[str, list[str]] = {}
-    filters = _filters(ui, request.GET, hidden, errors)
+    filters = _filters(ui, params, hidden, errors)
     if errors:
         raise ValidationFailed(fields=errors)
     custom = {
         name: value
-        for name, value in request.GET.items()
+        for name, value in params.items()
         if name.startswith("cf.") and value and f"custom.{name[3:]}" not in hidden
     }
     return filters, custom
