@@ -1,4 +1,4 @@
-"""Background jobs of the e-mail integration, run by the Huey consumer (`cyclecrm run_huey`)."""
+"""Background jobs of the e-mail integration, run by the Huey consumer (`cyclecrm worker`)."""
 
 from typing import Any
 

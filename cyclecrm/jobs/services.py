@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 from huey.contrib.djhuey import HUEY
 from huey.exceptions import HueyException
 
@@ -32,6 +33,7 @@ def job_retry(*, actor: User, job_id: int) -> Job:
         raise Conflict(NOT_RETRYABLE_STATE.format(state=job.state), code="job_not_retryable")
     if job.payload is None:
         raise Conflict(NO_ARGUMENTS, code="job_not_retryable")
+    autodiscover_modules("tasks")  # a web process has imported only the tasks it enqueued
     try:
         task_class = HUEY._registry.string_to_task(job.task_name)
     except HueyException as exc:
