@@ -34,9 +34,9 @@ _consumer = {"process": False}
 
 
 def consumer_mode(enabled: bool) -> None:
-    """Say that this process is a worker (`cyclecrm worker`): its threads then close their
-    database connection after recording, as Huey's `db_task` does after each job, so an idle
-    worker holds no connection and a restarted database is reconnected to."""
+    """Say that this process is a worker (`cyclecrm worker`): its threads then release their
+    database connection after recording once it is past CONN_MAX_AGE or broken, as Huey's
+    `db_task` does around each job (never inside a transaction)."""
     _consumer["process"] = enabled
 
 

@@ -24,9 +24,9 @@ REFRESH_SECONDS = 10
 def job_list(request: HttpRequest) -> HttpResponse:
     require(can_read(request.user, JOB))
     state = request.GET.get("state") or None
-    task = request.GET.get("task") or None
+    task = request.GET.get("task", "").replace("\x00", "") or None
     if state not in (None, *JobState.values):
-        state = None
+        state = None  # a stale or hand-edited link shows every state rather than an error
     page = paginate(
         selectors.job_list(actor=request.user, filters=selectors.JobFilters(state, task)),
         orderings=selectors.JOB_ORDERINGS,
