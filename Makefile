@@ -67,8 +67,8 @@ run: install ## Migrate, collect static, load demo data if the DB is empty, run 
 	$(CYCLECRM) demo --if-empty
 	DEBUG=1 $(CYCLECRM) runserver $(RUN_ADDR)
 
-worker: install ## Run a Huey background-task worker
-	$(CYCLECRM) run_huey
+worker: install ## Run the background-job worker (Huey consumer; SQLite queue, or Redis with REDIS_URL)
+	$(CYCLECRM) worker
 
 bench: install ## Run the benchmark suite
 	$(CYCLECRM) bench

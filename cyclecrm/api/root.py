@@ -43,6 +43,7 @@ def _mount_routers() -> None:
     _mount_email()
     _mount_feedback()
     _mount_segments()
+    _mount_jobs()
 
 
 def _mount_lead_to_customer() -> None:
@@ -120,6 +121,12 @@ def _mount_feedback() -> None:
 
     api.add_router("/surveys", surveys_router)
     api.add_router("/public/surveys", public_surveys_router)
+
+
+def _mount_jobs() -> None:
+    from cyclecrm.jobs.api import jobs_router
+
+    api.add_router("/jobs", jobs_router)
 
 
 def _mount_segments() -> None:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "cyclecrm.support",
     "cyclecrm.integrations",
     "cyclecrm.feedback",
+    "cyclecrm.jobs",
     "cyclecrm.segments",
     "cyclecrm.web",
 ]
@@ -183,7 +184,8 @@ if PRODUCTION:
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Background jobs: an SQLite queue file beside the database by default, Redis when configured
-# (the multi-machine set-up). `cyclecrm run_huey` (make worker) runs the consumer.
+# (the multi-machine set-up). `cyclecrm worker` (make worker) runs the consumer; every job is
+# recorded for the job page (cyclecrm/jobs, ADR 0011).
 HUEY = {
     "name": "cyclecrm",
     "immediate": env_bool("HUEY_IMMEDIATE", default=False),
@@ -207,6 +209,9 @@ CYCLECRM = {
     "EMAIL_MAX_ATTACHMENT_BYTES": env_int(
         "CYCLECRM_EMAIL_MAX_ATTACHMENT_BYTES", default=10_000_000
     ),
+    # How long ended job records are kept (failed ones longer, to be looked into).
+    "JOBS_KEEP_DAYS": env_int("CYCLECRM_JOBS_KEEP_DAYS", default=7),
+    "JOBS_KEEP_FAILED_DAYS": env_int("CYCLECRM_JOBS_KEEP_FAILED_DAYS", default=30),
 }
 
 LOGGING = {

@@ -25,6 +25,7 @@ _DIRECTORY = {
     "token": OWN_TOKENS,
     "role": NONE,
     "mailbox": NONE,
+    "job": NONE,
 }
 
 # Shared configuration and catalog: everyone reads it to work; admins change it.
@@ -50,6 +51,8 @@ _KB_READ = {"article": READ_ALL}
 _KB_AUTHOR = {"read": "all", "create": "all", "edit": "all", "delete": "own", "export": "all"}
 # Surveys are configuration that managers and marketers also run (see docs/surveys.md).
 _SURVEY_AUTHOR = {"survey": {**ALL, "delete": "own"}}
+# The background-job page: managers watch it and retry failed jobs (retry is the `edit` right).
+_JOBS_OPERATOR = {"job": {**READ_ALL, "edit": "all"}}
 _MARKETING_LEADS = {"read": "all", "create": "all", "edit": "own", "delete": "own", "export": "all"}
 
 BUILTIN_ROLES: dict[str, dict] = {
@@ -63,7 +66,13 @@ BUILTIN_ROLES: dict[str, dict] = {
         "label": "Sales manager",
         "description": "Everything of their team and the teams below it.",
         "default": TEAM,
-        "permissions": {**_DIRECTORY, **_CONFIGURATION, **_KB_READ, **_SURVEY_AUTHOR},
+        "permissions": {
+            **_DIRECTORY,
+            **_CONFIGURATION,
+            **_KB_READ,
+            **_SURVEY_AUTHOR,
+            **_JOBS_OPERATOR,
+        },
     },
     "sales_rep": {
         "label": "Sales representative",

@@ -1,15 +1,17 @@
-"""Background jobs of the e-mail integration, run by the Huey consumer (`cyclecrm run_huey`)."""
+"""Background jobs of the e-mail integration, run by the Huey consumer (`cyclecrm worker`)."""
 
 from typing import Any
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task
 
 from cyclecrm.integrations.services.inbound import mailboxes_poll_due
 from cyclecrm.integrations.services.outbound import email_deliver
+from cyclecrm.jobs.backoff import Backoff, retrying_task
 
 SEND_RETRIES = 3
-SEND_RETRY_DELAY_SECONDS = 120
+# Waits of about 2, 4 and 8 minutes between the attempts.
+SEND_BACKOFF = Backoff(base=120, cap=3600)
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -18,9 +20,11 @@ def poll_mailboxes() -> None:
     mailboxes_poll_due()
 
 
-@db_task(retries=SEND_RETRIES, retry_delay=SEND_RETRY_DELAY_SECONDS, context=True)
+@retrying_task(retries=SEND_RETRIES, backoff=SEND_BACKOFF, context=True)
 def send_email(interaction_id: int, task: Any = None) -> str:
     """Send one queued e-mail. A failure stays `queued` (with the error) while retries remain,
-    then becomes `failed`; run directly (`call_local`, no task) it is the last attempt."""
+    then becomes `failed`; run directly (`call_local`, no task) it is the last attempt.
+    Idempotent: only a `queued` e-mail is sent, so a second run (a duplicate, a retry from the
+    job page) of an e-mail already sent or given up on sends nothing."""
     final = task is None or task.retries == 0
     return email_deliver(interaction_id=interaction_id, final=final)

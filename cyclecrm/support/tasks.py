@@ -1,4 +1,4 @@
-"""Background jobs of the support app, run by the Huey consumer (`cyclecrm run_huey`)."""
+"""Background jobs of the support app, run by the Huey consumer (`cyclecrm worker`)."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task

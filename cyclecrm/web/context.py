@@ -58,6 +58,7 @@ SETTINGS = [
     ("Mailboxes", "mailbox_list", "inbox", "mailbox"),
     ("E-mail templates", "email_template_list", "envelope-paper", "email_template"),
     ("Service levels", "support_settings", "stopwatch", "sla_policy"),
+    ("Background jobs", "job_list", "gear-wide-connected", "job"),
 ]
 
 
