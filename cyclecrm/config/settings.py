@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cyclecrm.feedback",
     "cyclecrm.segments",
     "cyclecrm.analytics",
+    "cyclecrm.nurture",
     "cyclecrm.web",
 ]
 
