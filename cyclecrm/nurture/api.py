@@ -14,25 +14,25 @@ from cyclecrm.nurture import enrollment as enrolling
 from cyclecrm.nurture import selectors, services
 from cyclecrm.nurture.models import Enrollment
 from cyclecrm.nurture.schemas import (
-    EnrollIn,
-    EnrollmentOut,
-    EnrollOut,
-    ReorderIn,
+    SequenceEnrollIn,
+    SequenceEnrollmentOut,
+    SequenceEnrollOut,
+    SequenceReorderIn,
     SequenceCreateIn,
     SequenceDetailOut,
     SequenceOut,
     SequencePatchIn,
-    StepIn,
-    StepOut,
-    StepPatchIn,
-    StepStatsOut,
+    SequenceStepIn,
+    SequenceStepOut,
+    SequenceStepPatchIn,
+    SequenceStepStatsOut,
 )
 from cyclecrm.segments.selectors import segment_get
 
 sequences_router = Router(tags=["sequences"])
 
 SequencePage = cursor_page(SequenceOut)
-EnrollmentPage = cursor_page(EnrollmentOut)
+EnrollmentPage = cursor_page(SequenceEnrollmentOut)
 SEQUENCE_ORDERINGS = orderings_with_reverse({"id": ("id",), "name": ("name", "id")})
 ENROLLMENT_ORDERINGS = orderings_with_reverse({"enrolled_at": ("enrolled_at", "id")})
 SequenceOrdering = Literal[tuple(SEQUENCE_ORDERINGS)]
@@ -45,12 +45,12 @@ def _detail(request: HttpRequest, sequence: Any) -> dict[str, Any]:
 
 
 def step_out(step: Any) -> dict[str, Any]:
-    return {name: getattr(step, name) for name in StepOut.model_fields}
+    return {name: getattr(step, name) for name in SequenceStepOut.model_fields}
 
 
 def enrollment_out(row: Enrollment) -> dict[str, Any]:
     person = row.contact or row.lead
-    data = {name: getattr(row, name) for name in EnrollmentOut.model_fields if name != "name"}
+    data = {name: getattr(row, name) for name in SequenceEnrollmentOut.model_fields if name != "name"}
     data["name"] = str(person) if person is not None else ""
     return data
 
@@ -128,12 +128,12 @@ def delete_sequence(request: HttpRequest, id: int = RecordId) -> Status:
 
 @sequences_router.post(
     "/{id}/steps",
-    response={201: StepOut, **error_responses(403, 404, 422)},
+    response={201: SequenceStepOut, **error_responses(403, 404, 422)},
     operation_id="add_sequence_step",
     summary="Add a step",
     description="422 names the bad key, e.g. `config.condition.rules.all[0].field`.",
 )
-def add_sequence_step(request: HttpRequest, payload: StepIn, id: int = RecordId) -> Status:
+def add_sequence_step(request: HttpRequest, payload: SequenceStepIn, id: int = RecordId) -> Status:
     sequence = selectors.sequence_get(actor=request.auth, pk=id)
     step = services.step_add(
         actor=request.auth, sequence=sequence, data=payload.model_dump(exclude_unset=True)
@@ -143,12 +143,12 @@ def add_sequence_step(request: HttpRequest, payload: StepIn, id: int = RecordId)
 
 @sequences_router.post(
     "/{id}/steps/reorder",
-    response={200: list[StepOut], **error_responses(403, 404, 422)},
+    response={200: list[SequenceStepOut], **error_responses(403, 404, 422)},
     operation_id="reorder_sequence_steps",
     summary="Reorder the steps",
     description="Branch targets and enrollments follow their steps.",
 )
-def reorder_sequence_steps(request: HttpRequest, payload: ReorderIn, id: int = RecordId) -> list:
+def reorder_sequence_steps(request: HttpRequest, payload: SequenceReorderIn, id: int = RecordId) -> list:
     sequence = selectors.sequence_get(actor=request.auth, pk=id)
     steps = services.step_reorder(actor=request.auth, sequence=sequence, step_ids=payload.step_ids)
     return [step_out(step) for step in steps]
@@ -156,12 +156,12 @@ def reorder_sequence_steps(request: HttpRequest, payload: ReorderIn, id: int = R
 
 @sequences_router.patch(
     "/{id}/steps/{step_id}",
-    response={200: StepOut, **error_responses(403, 404, 422)},
+    response={200: SequenceStepOut, **error_responses(403, 404, 422)},
     operation_id="update_sequence_step",
     summary="Change a step",
 )
 def update_sequence_step(
-    request: HttpRequest, payload: StepPatchIn, id: int = RecordId, step_id: int = StepId
+    request: HttpRequest, payload: SequenceStepPatchIn, id: int = RecordId, step_id: int = StepId
 ) -> dict[str, Any]:
     sequence = selectors.sequence_get(actor=request.auth, pk=id)
     step = selectors.step_get(sequence=sequence, pk=step_id)
@@ -185,12 +185,12 @@ def delete_sequence_step(request: HttpRequest, id: int = RecordId, step_id: int 
 
 @sequences_router.post(
     "/{id}/enroll",
-    response={200: EnrollOut, **error_responses(403, 404, 422)},
+    response={200: SequenceEnrollOut, **error_responses(403, 404, 422)},
     operation_id="enroll_in_sequence",
     summary="Enroll contacts, leads or a segment's members",
     description="People already in the sequence (active or paused) are skipped.",
 )
-def enroll_in_sequence(request: HttpRequest, payload: EnrollIn, id: int = RecordId) -> dict:
+def enroll_in_sequence(request: HttpRequest, payload: SequenceEnrollIn, id: int = RecordId) -> dict:
     sequence = selectors.sequence_get(actor=request.auth, pk=id)
     if payload.segment_id is not None:
         segment = segment_get(actor=request.auth, pk=payload.segment_id)
@@ -233,7 +233,7 @@ def list_sequence_enrollments(
 
 @sequences_router.post(
     "/{id}/enrollments/{enrollment_id}/{action}",
-    response={200: EnrollmentOut, **error_responses(403, 404, 422)},
+    response={200: SequenceEnrollmentOut, **error_responses(403, 404, 422)},
     operation_id="change_sequence_enrollment",
     summary="Pause, resume or exit (unenroll) one enrollment",
 )
@@ -255,7 +255,7 @@ def change_sequence_enrollment(
 
 @sequences_router.get(
     "/{id}/stats",
-    response={200: list[StepStatsOut], **error_responses(404, 422)},
+    response={200: list[SequenceStepStatsOut], **error_responses(404, 422)},
     operation_id="get_sequence_stats",
     summary="Per-step statistics",
 )

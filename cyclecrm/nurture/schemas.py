@@ -48,7 +48,7 @@ class SequencePatchIn(SequenceFieldsIn):
     version: int = Field(ge=1, le=MAX_ID, description=VERSION_DOC)
 
 
-class StepOut(OutputSchema):
+class SequenceStepOut(OutputSchema):
     id: int
     position: int
     type: str
@@ -72,38 +72,38 @@ class SequenceOut(OutputSchema):
 
 
 class SequenceDetailOut(SequenceOut):
-    steps: list[StepOut]
+    steps: list[SequenceStepOut]
 
     computed = {"steps": lambda obj: list(obj.steps.order_by("position"))}
 
 
-class StepIn(InputSchema):
+class SequenceStepIn(InputSchema):
     type: StepTypeName
     config: dict[str, Any] = Field(default_factory=dict, description=CONFIG_DOC)
     position: int | None = Field(None, ge=1, le=1000, description="Default: after the last.")
 
 
-class StepPatchIn(InputSchema):
+class SequenceStepPatchIn(InputSchema):
     type: StepTypeName | None = None
     config: dict[str, Any] | None = Field(None, description=CONFIG_DOC)
 
 
-class ReorderIn(InputSchema):
+class SequenceReorderIn(InputSchema):
     step_ids: list[int] = Field(description="Every step id of the sequence, in the new order.")
 
 
-class EnrollIn(InputSchema):
+class SequenceEnrollIn(InputSchema):
     contact_ids: list[int] = Field(default_factory=list, max_length=5000)
     lead_ids: list[int] = Field(default_factory=list, max_length=5000)
     segment_id: int | None = Field(None, ge=1, le=MAX_ID, description="Enroll its members.")
 
 
-class EnrollOut(OutputSchema):
+class SequenceEnrollOut(OutputSchema):
     enrolled: int
     skipped: int = Field(description="Already in the sequence (active or paused).")
 
 
-class EnrollmentOut(OutputSchema):
+class SequenceEnrollmentOut(OutputSchema):
     id: int
     contact_id: int | None = None
     lead_id: int | None = None
@@ -118,7 +118,7 @@ class EnrollmentOut(OutputSchema):
     finished_at: dt.datetime | None = None
 
 
-class StepStatsOut(OutputSchema):
+class SequenceStepStatsOut(OutputSchema):
     step_id: int
     position: int
     type: str
