@@ -14,14 +14,14 @@ from cyclecrm.nurture import enrollment as enrolling
 from cyclecrm.nurture import selectors, services
 from cyclecrm.nurture.models import Enrollment
 from cyclecrm.nurture.schemas import (
+    SequenceCreateIn,
+    SequenceDetailOut,
     SequenceEnrollIn,
     SequenceEnrollmentOut,
     SequenceEnrollOut,
-    SequenceReorderIn,
-    SequenceCreateIn,
-    SequenceDetailOut,
     SequenceOut,
     SequencePatchIn,
+    SequenceReorderIn,
     SequenceStepIn,
     SequenceStepOut,
     SequenceStepPatchIn,
@@ -50,7 +50,9 @@ def step_out(step: Any) -> dict[str, Any]:
 
 def enrollment_out(row: Enrollment) -> dict[str, Any]:
     person = row.contact or row.lead
-    data = {name: getattr(row, name) for name in SequenceEnrollmentOut.model_fields if name != "name"}
+    data = {
+        name: getattr(row, name) for name in SequenceEnrollmentOut.model_fields if name != "name"
+    }
     data["name"] = str(person) if person is not None else ""
     return data
 
@@ -148,7 +150,9 @@ def add_sequence_step(request: HttpRequest, payload: SequenceStepIn, id: int = R
     summary="Reorder the steps",
     description="Branch targets and enrollments follow their steps.",
 )
-def reorder_sequence_steps(request: HttpRequest, payload: SequenceReorderIn, id: int = RecordId) -> list:
+def reorder_sequence_steps(
+    request: HttpRequest, payload: SequenceReorderIn, id: int = RecordId
+) -> list:
     sequence = selectors.sequence_get(actor=request.auth, pk=id)
     steps = services.step_reorder(actor=request.auth, sequence=sequence, step_ids=payload.step_ids)
     return [step_out(step) for step in steps]
