@@ -54,3 +54,21 @@ def test_archiving_exits_open_enrollments(build, marketer, ada):
     enroll(sequence=sequence, contacts=[ada], source="hand", actor=marketer)
     services.sequence_update(actor=marketer, sequence=sequence, data={"status": "archived"})
     assert Enrollment.objects.get().exit_reason == "sequence_archived"
+
+
+def test_do_not_contact_and_conversion_events_exit_at_once(
+    build, marketer, ada, rep_a, django_capture_on_commit_callbacks
+):
+    from cyclecrm.contacts.services import contact_update
+    from cyclecrm.leads.models import Lead
+    from cyclecrm.leads.services import lead_convert
+
+    sequence = build([("wait", {"days": 5})])
+    lead = Lead.objects.create(last_name="Lee", email="lee@example.com", owner=rep_a,
+                               status="qualified")  # fmt: skip
+    enroll(sequence=sequence, contacts=[ada], leads=[lead], source="hand", actor=marketer)
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(actor=rep_a, contact=ada, data={"do_not_contact": True}, version=ada.version)
+        lead_convert(actor=rep_a, lead=lead, create_opportunity=False)
+    reasons = dict(Enrollment.objects.values_list("lead_id", "exit_reason"))
+    assert reasons == {None: "unsubscribed", lead.pk: "converted"}
