@@ -74,12 +74,14 @@ def enroll(
         raise ValidationFailed(fields={"contact_ids": [f"At most {MAX_BATCH} at once."]})
     _visible_ids(actor, Contact, contact_ids, "contact_ids")
     _visible_ids(actor, Lead, lead_ids, "lead_ids")
-    return _enroll_ids(sequence, contact_ids, lead_ids, source, actor)
+    return enroll_unchecked(sequence, contact_ids, lead_ids, source, actor)
 
 
-def _enroll_ids(
+def enroll_unchecked(
     sequence: Sequence, contact_ids: list[int], lead_ids: list[int], source: str, actor: User
 ) -> EnrollResult:
+    """Enroll these ids without checking rights or visibility: for `enroll` after its checks
+    and for system sources (form submissions) that act for nobody in particular."""
     now = timezone.now()
     first = sequence.steps.order_by("position").values_list("position", flat=True).first()
     with transaction.atomic():
@@ -121,7 +123,7 @@ def enroll_segment(*, actor: User, sequence: Sequence, segment: Segment) -> Enro
     enrolled = skipped = 0
     with transaction.atomic():
         for start in range(0, len(ids), MAX_BATCH):
-            batch = _enroll_ids(
+            batch = enroll_unchecked(
                 sequence, ids[start : start + MAX_BATCH], [], EnrollmentSource.SEGMENT, actor
             )
             enrolled, skipped = enrolled + batch.enrolled, skipped + batch.skipped

@@ -19,7 +19,7 @@ from cyclecrm.contacts.models import Contact
 from cyclecrm.core.events import Event
 from cyclecrm.identity.system import system_actor
 from cyclecrm.leads.models import Lead
-from cyclecrm.nurture.enrollment import _enroll_ids, exit_enrollment
+from cyclecrm.nurture.enrollment import enroll_unchecked, exit_enrollment
 from cyclecrm.nurture.models import (
     Enrollment,
     EnrollmentSource,
@@ -92,7 +92,7 @@ def on_form_submitted(event: Event) -> None:
     )
     for sequence in sequences:
         contacts, leads = ([contact.pk], []) if contact else ([], [lead.pk])
-        _enroll_ids(sequence, contacts, leads, EnrollmentSource.FORM, system_actor())
+        enroll_unchecked(sequence, contacts, leads, EnrollmentSource.FORM, system_actor())
 
 
 def _engagement(field: str) -> Callable[[Event], None]:

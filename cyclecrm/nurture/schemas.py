@@ -132,3 +132,4 @@ class SequenceStepStatsOut(OutputSchema):
     open_rate: float | None = None
     click_rate: float | None = None
     waiting: int = Field(description="Open enrollments whose next step this is.")
+    exited: int = Field(description="Enrollments that exited (reply, conversion, ...) here.")

@@ -13,6 +13,7 @@ from cyclecrm.leads.models import Lead
 from cyclecrm.nurture.models import (
     OPEN_STATES,
     Enrollment,
+    EnrollmentState,
     RunStatus,
     Sequence,
     SequenceStep,
@@ -93,7 +94,8 @@ def contact_enrollments(*, actor: User, contact: Contact) -> list[dict[str, Any]
 
 def sequence_stats(*, sequence: Sequence) -> list[dict[str, Any]]:
     """Per step: runs entered, done, skipped, failed; for e-mails sent, opened, clicked (rates
-    over sent); and the open enrollments waiting at the step. Two aggregate queries."""
+    over sent); the open enrollments waiting at the step and those that exited before running
+    it (an exit keeps the position). Three queries."""
     steps = sequence_steps(sequence=sequence)
     counts = {
         row["step_id"]: row
@@ -109,12 +111,16 @@ def sequence_stats(*, sequence: Sequence) -> list[dict[str, Any]]:
             clicked=Count("id", filter=Q(clicked_at__isnull=False)),
         )
     }
-    waiting = dict(
-        Enrollment.objects.filter(sequence=sequence, state__in=OPEN_STATES)
+    by_position = (
+        Enrollment.objects.filter(sequence=sequence)
         .values("position")
-        .annotate(n=Count("id"))
-        .values_list("position", "n")
+        .annotate(
+            waiting=Count("id", filter=Q(state__in=OPEN_STATES)),
+            exited=Count("id", filter=Q(state=EnrollmentState.EXITED)),
+        )
     )
+    waiting = {row["position"]: row["waiting"] for row in by_position}
+    exited = {row["position"]: row["exited"] for row in by_position}
     result = []
     for step in steps:
         row = counts.get(step.pk, {})
@@ -134,6 +140,7 @@ def sequence_stats(*, sequence: Sequence) -> list[dict[str, Any]]:
                 "open_rate": row.get("opened", 0) / sent if sent else None,
                 "click_rate": row.get("clicked", 0) / sent if sent else None,
                 "waiting": waiting.get(step.position, 0),
+                "exited": exited.get(step.position, 0),
                 "is_email": step.type == StepType.SEND_EMAIL,
             }
         )

@@ -150,9 +150,14 @@ def test_pause_resume_exit_and_stats(api_client, marketer, build, ada, tick):
     assert client.post(f"{url}/pause").status_code == 422
     assert client.post(f"{url}/resume").json()["state"] == "active"
     stats = client.get(f"{BASE}/{sequence.pk}/stats").json()
-    assert [(s["position"], s["entered"], s["waiting"]) for s in stats] == [(1, 1, 0), (2, 0, 1)]
+    assert [(s["position"], s["entered"], s["waiting"], s["exited"]) for s in stats] == [
+        (1, 1, 0, 0),
+        (2, 0, 1, 0),
+    ]
     exited = client.post(f"{url}/exit").json()
     assert (exited["state"], exited["exit_reason"]) == ("exited", "manual")
+    stats = client.get(f"{BASE}/{sequence.pk}/stats").json()
+    assert [(s["waiting"], s["exited"]) for s in stats] == [(0, 0), (0, 1)]
 
 
 def test_permissions(api_client, marketer, rep_a, rep_b, build, ada):
