@@ -1,5 +1,5 @@
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -12,6 +12,7 @@ CONFIG_DOC = (
     '`{"weekdays": [0-6], "time": "HH:MM"}`; `branch` `{"condition": {"type": "opened" | '
     '"clicked" | "score_gte" | "rules", ...}, "yes": position, "no": position}`; ...'
 )
+Ids = list[Annotated[int, Field(ge=1, le=MAX_ID)]]
 StepTypeName = Literal[
     "send_email",
     "wait",
@@ -89,12 +90,14 @@ class SequenceStepPatchIn(InputSchema):
 
 
 class SequenceReorderIn(InputSchema):
-    step_ids: list[int] = Field(description="Every step id of the sequence, in the new order.")
+    step_ids: Ids = Field(
+        max_length=1000, description="Every step id of the sequence, in the new order."
+    )
 
 
 class SequenceEnrollIn(InputSchema):
-    contact_ids: list[int] = Field(default_factory=list, max_length=5000)
-    lead_ids: list[int] = Field(default_factory=list, max_length=5000)
+    contact_ids: Ids = Field(default_factory=list, max_length=5000)
+    lead_ids: Ids = Field(default_factory=list, max_length=5000)
     segment_id: int | None = Field(None, ge=1, le=MAX_ID, description="Enroll its members.")
 
 
