@@ -44,6 +44,7 @@ def _mount_routers() -> None:
     _mount_feedback()
     _mount_segments()
     _mount_jobs()
+    _mount_nurture()
 
 
 def _mount_lead_to_customer() -> None:
@@ -90,6 +91,12 @@ def _mount_lead_to_customer() -> None:
     api.add_router("/tasks", tasks_router)
     api.add_router("/activities", interactions_router)
     _mount_support()
+
+
+def _mount_nurture() -> None:
+    from cyclecrm.nurture.api import sequences_router
+
+    api.add_router("/sequences", sequences_router)
 
 
 def _mount_support() -> None:

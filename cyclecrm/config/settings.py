@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "cyclecrm.feedback",
     "cyclecrm.jobs",
     "cyclecrm.segments",
+    "cyclecrm.analytics",
+    "cyclecrm.nurture",
     "cyclecrm.web",
 ]
 

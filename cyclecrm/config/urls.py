@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("cyclecrm.feedback.urls")),
     path("", include("cyclecrm.segments.urls")),
     path("", include("cyclecrm.jobs.urls")),
+    path("", include("cyclecrm.nurture.urls")),
     path("", include("cyclecrm.web.urls")),
 ]

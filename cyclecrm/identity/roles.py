@@ -92,6 +92,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             "capture_form": ALL,
             "segment": ALL,
             "persona": ALL,
+            "sequence": ALL,
             "account": READ_EXPORT_ALL,
             "contact": READ_EXPORT_ALL,
             "lead": _MARKETING_LEADS,

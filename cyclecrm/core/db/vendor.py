@@ -1,7 +1,7 @@
 import json
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 
 def is_postgresql() -> bool:
@@ -18,3 +18,14 @@ def json_list_contains(path: str, value: str) -> Q:
     if is_postgresql():
         return Q(**{f"{path}__contains": [value]})
     return Q(**{f"{path}__icontains": json.dumps(value)})
+
+
+def lock_skipping_locked(queryset: QuerySet) -> QuerySet:
+    """Lock the selected rows for this transaction, skipping rows another worker holds.
+
+    PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED`, so parallel job workers split the due rows
+    between them. SQLite has a single writer (IMMEDIATE transactions queue), so plain reads
+    inside the transaction are already exclusive."""
+    if is_postgresql():
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cyclecrm.core.errors import NotFound
+from cyclecrm.core.events import Event, emit
 from cyclecrm.core.history import history_record
 from cyclecrm.core.models import HistoryAction
 from cyclecrm.core.records import record_update
@@ -148,6 +149,8 @@ def submission_receive(
         )
         if attached:
             _note_submission(lead, submission)
+        if not pending:
+            _emit_submitted(submission)
         if pending:
             link = site_url.rstrip("/") + reverse(
                 "capture_form_confirm", args=[confirmation_token(nonce)]
@@ -285,7 +288,17 @@ def submission_confirm(*, token: str) -> Confirmation:
         submission.save(update_fields=["status", "confirmed_at"])
         if submission.lead_id is not None:
             _give_consent(submission, now)
+        _emit_submitted(submission)
     return Confirmation(CONFIRMED, submission.form)
+
+
+def _emit_submitted(submission: FormSubmission) -> None:
+    """`capture_form.submitted` once a submission is accepted (at once, or when its address is
+    confirmed); nurture sequences enroll from it."""
+    if submission.lead_id is None:
+        return
+    data = {"lead": submission.lead_id, "submission": submission.pk}
+    emit(Event("capture_form.submitted", "capture_form", submission.form_id, None, data))
 
 
 def _give_consent(submission: FormSubmission, now: Any) -> None:
