@@ -26,8 +26,6 @@ class JobFilters:
             raise ValidationFailed(
                 fields={"state": [f"Choose one of: {', '.join(JobState.values)}."]}
             )
-        if self.task and "\x00" in self.task:
-            raise ValidationFailed(fields={"task": ["Must not contain NUL characters."]})
 
 
 def job_list(

@@ -24,7 +24,7 @@ REFRESH_SECONDS = 10
 def job_list(request: HttpRequest) -> HttpResponse:
     require(can_read(request.user, JOB))
     state = request.GET.get("state") or None
-    task = request.GET.get("task", "").replace("\x00", "") or None
+    task = request.GET.get("task") or None
     if state not in (None, *JobState.values):
         state = None  # a stale or hand-edited link shows every state rather than an error
     page = paginate(
