@@ -83,6 +83,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             "capture_form": ALL,
             "segment": ALL,
             "persona": ALL,
+            "mailing": ALL,
             "account": READ_EXPORT_ALL,
             "contact": READ_EXPORT_ALL,
             "lead": _MARKETING_LEADS,

@@ -39,6 +39,7 @@ MORE = [
         [
             ("Segments", "segment_list", "funnel", "segment"),
             ("Personas", "persona_list", "person-badge", "persona"),
+            ("E-mail campaigns", "mailing_list", "envelope-paper-heart", "mailing"),
         ],
     ),
 ]
