@@ -15,6 +15,7 @@ import datetime as dt
 import smtplib
 from dataclasses import dataclass
 from email.utils import make_msgid
+from typing import Any
 
 from django.core.mail import get_connection
 from django.db import transaction
@@ -102,7 +103,9 @@ def _finish(recipient_id: int, error: str) -> None:
     MailingRecipient.objects.filter(pk=recipient_id, state=RecipientState.SENDING).update(**data)
 
 
-def _send_one(mailing: Mailing, recipient: MailingRecipient, links, connection) -> str:
+def _send_one(
+    mailing: Mailing, recipient: MailingRecipient, links: rendering.LinkBook, connection: Any
+) -> str:
     """Send to one claimed recipient; returns the error, or "" when the server took it."""
     try:
         rendered = rendering.render(mailing, recipient.contact, token=recipient.token, links=links)
