@@ -31,7 +31,7 @@ def test_crud_and_validation_errors_name_the_field(api_client, marketer, segment
     assert bad.status_code == 422
     assert set(bad.json()["error"]["fields"]) == {"subject", "segment_id"}
     assert patched.json()["name"] == "A2"
-    assert [item["name"] for item in listed["items"]][0] == "A2"  # newest first
+    assert listed["items"][0]["name"] == "A2"  # newest first
     assert client.delete(f"/api/v1/mailings/{body['id']}").status_code == 204
 
 
