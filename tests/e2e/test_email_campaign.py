@@ -25,14 +25,11 @@ def login(page: Page, base: str, user) -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+@pytest.mark.usefixtures("huey_immediate")
 def test_send_a_campaign_and_track_it(
-    live_server,
-    page: Page,
-    marketer,
-    smtp_server,
-    huey_immediate,
-    settings,  # noqa: F811
+    live_server, page: Page, marketer, settings, request: pytest.FixtureRequest
 ) -> None:
+    server = request.getfixturevalue("smtp_server")
     # given: two Germans who consented to e-mail and a French contact
     settings.CYCLECRM = {**settings.CYCLECRM, "BASE_URL": live_server.url}
     settings.DEFAULT_FROM_EMAIL = "news@shop.example"
@@ -76,13 +73,13 @@ def test_send_a_campaign_and_track_it(
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Send now").click()
     expect(page.locator('[data-stat="sent"]')).to_have_text("2")
-    assert sorted(a for m in smtp_server.received for a in m.rcpt_tos) == [
+    assert sorted(a for m in server.received for a in m.rcpt_tos) == [
         "anna@example.com",
         "ben@example.com",
     ]
 
     # then: Anna opens her message (the pixel loads) and clicks its tracked link
-    mail = next(m for m in smtp_server.received if m.rcpt_tos == ["anna@example.com"])
+    mail = next(m for m in server.received if m.rcpt_tos == ["anna@example.com"])
     html = mail.message.get_body(("html",)).get_content()
     assert "Hello Anna" in html and target not in html
     [pixel] = re.findall(r'<img src="([^"]+)"', html)

@@ -18,6 +18,7 @@ from faker import Faker
 from cyclecrm.core.demo import (
     directory,
     interactions,
+    mailings,
     onboarding,
     records,
     sales,
@@ -46,6 +47,7 @@ STEPS: list[tuple[str, Step]] = [
     ("support", support.build_support),
     ("surveys", surveys.build_surveys),
     ("segments", segments.build_segments),
+    ("mailings", mailings.build_mailings),
 ]
 
 

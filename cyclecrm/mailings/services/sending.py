@@ -125,8 +125,11 @@ def _send_one(
     return ""
 
 
-def mailing_send_batch(*, mailing_id: int, limit: int | None = None) -> BatchResult:
-    """Send up to `limit` (default: the mailing's rate per minute) pending recipients."""
+def mailing_send_batch(
+    *, mailing_id: int, limit: int | None = None, backend: str | None = None
+) -> BatchResult:
+    """Send up to `limit` (default: the mailing's rate per minute) pending recipients.
+    `backend`: another e-mail backend than the configured one (the demo discards its mail)."""
     result = BatchResult()
     if not _take_lease(mailing_id):
         result.locked = True
@@ -134,7 +137,8 @@ def mailing_send_batch(*, mailing_id: int, limit: int | None = None) -> BatchRes
     try:
         mailing = Mailing.objects.select_related("owner", "template").get(pk=mailing_id)
         result.interrupted = _recover_interrupted(mailing)
-        _send_pending(mailing, min(limit or mailing.rate_per_minute, MAX_BATCH), result)
+        batch = min(limit or mailing.rate_per_minute, MAX_BATCH)
+        _send_pending(mailing, batch, result, get_connection(backend, fail_silently=False))
         result.remaining = mailing.recipients.filter(state=RecipientState.PENDING).count()
         if not result.remaining and _still_sending(mailing_id):
             _mark_sent(mailing)
@@ -143,14 +147,13 @@ def mailing_send_batch(*, mailing_id: int, limit: int | None = None) -> BatchRes
     return result
 
 
-def _send_pending(mailing: Mailing, limit: int, result: BatchResult) -> None:
+def _send_pending(mailing: Mailing, limit: int, result: BatchResult, connection: Any) -> None:
     pending = mailing.recipients.filter(state=RecipientState.PENDING).order_by("id")
     ids = list(pending.values_list("id", flat=True)[:limit])
     if not ids:
         return
     domain = tokens.bounce_domain()
     links = rendering.LinkBook(mailing)
-    connection = get_connection(fail_silently=False)
     connection.open()
     try:
         for position, recipient_id in enumerate(ids, start=1):
