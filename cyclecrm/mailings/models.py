@@ -48,11 +48,15 @@ class Mailing(BaseRecord):
     finished_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The sending worker's lease (see services/sending.py): one worker per mailing at a time.
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the last batch ended: the watchdog restarts a mailing whose worker went silent.
+    batch_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Suppressed recipients by reason, counted when the audience was snapshot.
     suppressed = models.JSONField(default=dict, blank=True, editable=False)
 
     record_type = "mailing"
-    derived_fields = frozenset({"started_at", "finished_at", "lease_until", "suppressed"})
+    derived_fields = frozenset(
+        {"started_at", "finished_at", "lease_until", "batch_at", "suppressed"}
+    )
     history_exclude = BaseRecord.history_exclude | derived_fields
 
     class Meta(BaseRecord.Meta):

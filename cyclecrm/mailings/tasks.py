@@ -4,12 +4,12 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from cyclecrm.mailings.services.scheduling import mailings_start_due
-from cyclecrm.mailings.services.sending import mailing_send_batch
+from cyclecrm.mailings.services.sending import mailing_send_batch, mailings_restart_stalled
 
 BATCH_INTERVAL_SECONDS = 60
 
 
-@db_task()
+@db_task(retries=3, retry_delay=BATCH_INTERVAL_SECONDS)
 def send_mailing(mailing_id: int) -> int:
     """Send one batch (the mailing's rate per minute), then come back a minute later while
     recipients are pending. Returns how many were sent."""
@@ -21,5 +21,7 @@ def send_mailing(mailing_id: int) -> int:
 
 @db_periodic_task(crontab(minute="*"))
 def start_scheduled_mailings() -> None:
-    """Every minute: start the mailings whose scheduled time has come."""
+    """Every minute: start the mailings whose scheduled time has come, and restart those whose
+    worker died (their next batch was lost with it)."""
     mailings_start_due()
+    mailings_restart_stalled()

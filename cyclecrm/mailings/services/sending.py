@@ -35,6 +35,7 @@ INTERRUPTED = "Interrupted while sending; delivery unknown, not sent again."
 LEASE = dt.timedelta(minutes=5)
 RENEW_EVERY = 20
 MAX_BATCH = 1000
+STALLED = dt.timedelta(minutes=5)
 
 
 @dataclass
@@ -73,7 +74,7 @@ def _renew_lease(mailing_id: int) -> None:
 
 
 def _release_lease(mailing_id: int) -> None:
-    Mailing.objects.filter(pk=mailing_id).update(lease_until=None)
+    Mailing.objects.filter(pk=mailing_id).update(lease_until=None, batch_at=timezone.now())
 
 
 def _recover_interrupted(mailing: Mailing) -> int:
@@ -180,6 +181,24 @@ def _mark_sent(mailing: Mailing) -> None:
     mailing.refresh_from_db()
     set_status(system_actor(), mailing, MailingStatus.SENT)
     Mailing.objects.filter(pk=mailing.pk).update(finished_at=timezone.now())
+
+
+def mailings_restart_stalled(*, now: dt.datetime | None = None) -> list[int]:
+    """Mailings still `sending` whose worker went silent (no batch for `STALLED`, no live
+    lease): their next batch was lost with a crashed consumer. Enqueue one for each; the batch
+    marks the interrupted row failed and continues. Returns their ids."""
+    now = now or timezone.now()
+    stalled = (
+        Mailing.objects.filter(status=MailingStatus.SENDING)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .filter(
+            Q(batch_at__isnull=True, started_at__lt=now - STALLED) | Q(batch_at__lt=now - STALLED)
+        )
+    )
+    ids = list(stalled.values_list("id", flat=True))
+    for mailing_id in ids:
+        enqueue_send(mailing_id)
+    return ids
 
 
 def mailing_test_send(*, actor: User, mailing: Mailing, to: str, contact: Contact) -> None:

@@ -1,17 +1,23 @@
 """Sending a campaign through the real SMTP test server: suppression, merge fields, headers,
 tracking links, and at-most-once delivery across a crash."""
 
+import datetime as dt
 import re
 from collections import Counter
 
 import pytest
 from django.core.mail.backends.smtp import EmailBackend
+from django.utils import timezone
 
 from cyclecrm.mailings import tokens
 from cyclecrm.mailings.models import Mailing, MailingStatus, RecipientState
 from cyclecrm.mailings.services.audience import mailing_start
 from cyclecrm.mailings.services.mailings import mailing_pause, mailing_resume
-from cyclecrm.mailings.services.sending import INTERRUPTED, mailing_send_batch
+from cyclecrm.mailings.services.sending import (
+    INTERRUPTED,
+    mailing_send_batch,
+    mailings_restart_stalled,
+)
 from cyclecrm.mailings.tests.conftest import consenting, sending
 
 pytestmark = pytest.mark.django_db
@@ -128,8 +134,6 @@ def sending_done(mailing: Mailing) -> bool:
 
 
 def test_a_live_lease_keeps_a_second_worker_out(smtp_server, mailing, marketer):
-    from django.utils import timezone
-
     mailing_start(actor=marketer, mailing=mailing)
     Mailing.objects.filter(pk=mailing.pk).update(lease_until=timezone.now() + tokens_minutes(5))
 
@@ -140,9 +144,7 @@ def test_a_live_lease_keeps_a_second_worker_out(smtp_server, mailing, marketer):
     assert mailing_send_batch(mailing_id=mailing.pk).sent == 2  # an expired lease is taken over
 
 
-def tokens_minutes(n: int):
-    import datetime as dt
-
+def tokens_minutes(n: int) -> dt.timedelta:
     return dt.timedelta(minutes=n)
 
 
@@ -182,3 +184,21 @@ def test_a_refused_recipient_is_failed_with_the_server_reason(smtp_server, maili
     assert result.failed == 2
     reasons = set(mailing.recipients.filter(state="failed").values_list("reason", flat=True))
     assert any("550" in reason for reason in reasons)
+
+
+def test_the_watchdog_restarts_a_mailing_whose_worker_went_silent(
+    smtp_server, huey_immediate, mailing, marketer, django_capture_on_commit_callbacks
+):
+    # given: sending started, but its worker task was lost (no batch ran for ten minutes)
+    mailing_start(actor=marketer, mailing=mailing)
+    stalled_since = timezone.now() - dt.timedelta(minutes=10)
+    Mailing.objects.filter(pk=mailing.pk).update(started_at=stalled_since)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        restarted = mailings_restart_stalled()
+
+    # then
+    assert restarted == [mailing.pk]
+    assert sorted(addresses(smtp_server)) == ["ada@example.com", "bob@example.com"]
+    assert mailings_restart_stalled() == []  # sent: nothing to restart

@@ -258,3 +258,16 @@ def test_a_hard_bounce_suppresses_the_contact_next_time(sent, audience, marketer
     follow_up.refresh_from_db()
     assert follow_up.suppressed["bounced"] == 2  # Bea before, Ada now
     assert follow_up.recipients.get(contact=audience["ada"]).reason == "bounced"
+
+
+def test_opens_and_clicks_feed_the_segment_fields(sent, smtp_server, audience, marketer):
+    from cyclecrm.segments.selectors import rules_members
+
+    html = html_of(smtp_server, "bob@example.com")
+    [link] = re.findall(r'href="(http://testserver/t/c/[^"]+)"', html)
+    Client().get(path(link))
+    opened = {"all": [{"field": "email.opened_30d", "op": "gte", "value": 1}]}
+    clicked = {"all": [{"field": "email.clicked_90d", "op": "gte", "value": 1}]}
+
+    assert [c.first_name for c in rules_members(actor=marketer, rules=opened)] == ["Bob"]
+    assert [c.first_name for c in rules_members(actor=marketer, rules=clicked)] == ["Bob"]
