@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cyclecrm.contacts.models import Contact
-from cyclecrm.core.errors import CrmError
+from cyclecrm.core.errors import CrmError, ValidationFailed
 from cyclecrm.identity.models import User
 from cyclecrm.identity.system import system_actor
 from cyclecrm.integrations.services.outbound import _describe
@@ -209,4 +209,7 @@ def mailing_test_send(*, actor: User, mailing: Mailing, to: str, contact: Contac
     message = rendering.build_message(
         mailing, rendered, to=to, message_id=make_msgid(domain=tokens.bounce_domain())
     )
-    message.send()
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as exc:
+        raise ValidationFailed(fields={"to": [f"Not sent: {_describe(exc)}"]}) from exc

@@ -61,7 +61,8 @@ def _log_interaction(recipient: MailingRecipient, verb: str, detail: str = "") -
             "subject": f"{verb}: {mailing.subject}"[:300],
             "body": body,
             "contact": recipient.contact_id,
-            "owner_id": mailing.owner_id,
+            # The mailing's owner owns what it brought in (else the contact's owner).
+            "owner_id": mailing.owner_id or recipient.contact.owner_id,
         },
     )
 

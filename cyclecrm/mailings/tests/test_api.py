@@ -88,3 +88,18 @@ def test_conversions_count_a_won_deal_after_the_send(api_client, marketer, maili
     )  # fmt: skip
 
     assert mailing_stats(mailing=mailing)["conversions"] == 1
+
+
+def test_a_refused_test_send_is_a_422_naming_the_address(
+    api_client, marketer, mailing, audience, smtp_server
+):
+    smtp_server.refuse("550 Mailbox unavailable")
+
+    response = api_client(marketer).post(
+        f"/api/v1/mailings/{mailing.pk}/test-send",
+        {"to": "nobody@shop.example", "contact_id": audience["ada"].pk},
+        content_type=JSON,
+    )
+
+    assert response.status_code == 422
+    assert "550" in response.json()["error"]["fields"]["to"][0]
