@@ -36,8 +36,9 @@ class Mailing(BaseRecord):
     text_body = models.TextField(
         blank=True, max_length=100000, help_text="Plain-text part; derived from HTML when empty."
     )
+    # The audience; a sent mailing keeps its recipients when the segment is deleted later.
     segment = models.ForeignKey(
-        "segments.Segment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "segments.Segment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     rate_per_minute = models.PositiveIntegerField(default=60)
     status = models.CharField(

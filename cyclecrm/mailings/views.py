@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import escape
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
@@ -135,9 +136,10 @@ def mailing_preview(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         try:
             rendered = rendering.render(mailing, contact, token=None, links=None)
-            body = f"<p><strong>Subject:</strong> {rendered.subject}</p><hr>{rendered.html}"
+            subject = escape(rendered.subject)
+            body = f"<p><strong>Subject:</strong> {subject}</p><hr>{rendered.html}"
         except CrmError as exc:
-            body = f"<p>Cannot render: {exc.fields or exc.message}</p>"
+            body = f"<p>Cannot render: {escape(str(exc.fields or exc.message))}</p>"
     response = HttpResponse(f"<!doctype html><meta charset='utf-8'>{body}")
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src https: data:"
     return response

@@ -58,7 +58,7 @@ def _log_interaction(recipient: MailingRecipient, verb: str, detail: str = "") -
         data={
             "channel": Channel.EMAIL,
             "direction": Direction.INBOUND,
-            "subject": f"{verb}: {mailing.subject}"[:300],
+            "subject": f"{verb}: {mailing.name}"[:300],
             "body": body,
             "contact": recipient.contact_id,
             # The mailing's owner owns what it brought in (else the contact's owner).

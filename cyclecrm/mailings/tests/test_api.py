@@ -103,3 +103,10 @@ def test_a_refused_test_send_is_a_422_naming_the_address(
 
     assert response.status_code == 422
     assert "550" in response.json()["error"]["fields"]["to"][0]
+
+
+def test_deleting_the_segment_keeps_the_mailing(api_client, marketer, mailing, segment):
+    response = api_client(marketer).delete(f"/api/v1/segments/{segment.pk}")
+
+    mailing.refresh_from_db()
+    assert response.status_code == 204 and mailing.segment_id is None

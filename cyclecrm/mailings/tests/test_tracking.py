@@ -65,7 +65,7 @@ def test_opens_count_once_per_recipient_and_log_the_first_on_the_timeline(
     assert ada.open_count == 3 and ada.first_opened_at is not None
     assert MailingEvent.objects.filter(recipient=ada, kind=EventKind.OPEN).count() == 3
     [logged] = Interaction.objects.filter(contact=audience["ada"])
-    assert logged.subject == "Opened: News for {{ contact.first_name }}"
+    assert logged.subject == "Opened: November news"
     assert logged.channel == "email" and logged.direction == "inbound"
     contact = Contact.objects.get(pk=audience["ada"].pk)
     assert contact.interactions_30d == 1 and contact.engagement["30d"]["email"] == 1  # ADR 0009
