@@ -45,6 +45,7 @@ def _mount_routers() -> None:
     _mount_segments()
     _mount_jobs()
     _mount_nurture()
+    _mount_mailings()
 
 
 def _mount_lead_to_customer() -> None:
@@ -142,6 +143,12 @@ def _mount_segments() -> None:
 
     api.add_router("/segments", segments_router)
     api.add_router("/personas", personas_router)
+
+
+def _mount_mailings() -> None:
+    from cyclecrm.mailings.api import mailings_router
+
+    api.add_router("/mailings", mailings_router)
 
 
 _mount_routers()

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "cyclecrm.segments",
     "cyclecrm.analytics",
     "cyclecrm.nurture",
+    "cyclecrm.mailings",
     "cyclecrm.web",
 ]
 
@@ -208,6 +209,9 @@ CYCLECRM = {
     "BASE_URL": os.environ.get("CYCLECRM_BASE_URL", "http://localhost:8000").rstrip("/"),
     # Mailbox passwords are encrypted with this key, or one derived from SECRET_KEY (ADR 8).
     "MAILBOX_SECRET_KEY": os.environ.get("CYCLECRM_MAILBOX_SECRET_KEY", ""),
+    # E-mail campaigns: bounces come back to bounces+<token>@ this domain and one-click
+    # unsubscribes by mail to unsubscribe+<token>@ it (empty: DEFAULT_FROM_EMAIL's domain).
+    "MAILING_BOUNCE_DOMAIN": os.environ.get("CYCLECRM_MAILING_BOUNCE_DOMAIN", ""),
     "EMAIL_MAX_ATTACHMENT_BYTES": env_int(
         "CYCLECRM_EMAIL_MAX_ATTACHMENT_BYTES", default=10_000_000
     ),

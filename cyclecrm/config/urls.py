@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("cyclecrm.segments.urls")),
     path("", include("cyclecrm.jobs.urls")),
     path("", include("cyclecrm.nurture.urls")),
+    path("", include("cyclecrm.mailings.urls")),
     path("", include("cyclecrm.web.urls")),
 ]

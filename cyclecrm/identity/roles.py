@@ -93,6 +93,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             "segment": ALL,
             "persona": ALL,
             "sequence": ALL,
+            "mailing": ALL,
             "account": READ_EXPORT_ALL,
             "contact": READ_EXPORT_ALL,
             "lead": _MARKETING_LEADS,

@@ -115,6 +115,7 @@ class InboundOutcome(models.TextChoices):
     CASE = "case", "Case opened or updated"
     LEAD = "lead", "Lead created"
     UNMATCHED = "unmatched", "No matching record"
+    BOUNCE = "bounce", "Campaign bounce or unsubscribe"
     FAILED = "failed", "Could not be logged (skipped)"
 
 

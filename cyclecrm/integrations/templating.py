@@ -4,17 +4,35 @@ A template sees only plain dictionaries built here (`contact`, `account`, `lead`
 `opportunity`, `case`, `sender`, `base_url`), never model instances, so
 `{{ contact.owner.password }}` or a method call cannot reach anything else. The engine has no
 template loaders (no `{% include %}` / `{% extends %}` of files) and no extra tag libraries;
-autoescape is off because the output is plain text.
+autoescape is off for plain text (`render_text`); `render_html` escapes merge values and
+sanitizes the result with nh3.
+
+Conditional blocks are the engine's `{% if %}` / `{% elif %}` / `{% else %}` (and `{% for %}` over
+the plain lists there are); tags that could reveal the server (`{% debug %}`) or reach other
+templates (`{% include %}`, `{% extends %}`, `{% load %}`) are refused before compiling.
 """
 
+import re
 from typing import Any
 
+import nh3
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
 
 from cyclecrm.core.errors import ValidationFailed
 
 _ENGINE = Engine(dirs=[], app_dirs=False, loaders=[], libraries={}, autoescape=False)
+_FORBIDDEN_TAGS = frozenset({"debug", "include", "extends", "load", "ssi"})
+_TAG = re.compile(r"{%-?\s*(\w+)")
+# E-mail HTML: nh3's safe defaults plus the layout attributes mail clients still rely on.
+_HTML_ATTRIBUTES = {
+    "*": {"align", "valign", "width", "height", "bgcolor", "title", "dir", "lang"},
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "table": {"cellpadding", "cellspacing", "border", "role"},
+}
 
 
 def _person(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -56,12 +74,38 @@ def merge_context(*, record: Any, sender: Any) -> dict[str, Any]:
 
 
 def check_template(source: str) -> None:
-    """Raises TemplateSyntaxError when `source` does not compile."""
-    _ENGINE.from_string(source)
+    """Raises TemplateSyntaxError when `source` does not compile or uses a refused tag."""
+    _compile(source)
+
+
+def _compile(source: str) -> Any:
+    refused = sorted({name for name in _TAG.findall(source) if name in _FORBIDDEN_TAGS})
+    if refused:
+        raise TemplateSyntaxError(f"The tag {{% {refused[0]} %}} is not allowed in e-mails.")
+    return _ENGINE.from_string(source)
 
 
 def render_text(source: str, context: dict[str, Any], *, field: str) -> str:
     try:
-        return _ENGINE.from_string(source).render(Context(context, autoescape=False))
+        return _compile(source).render(Context(context, autoescape=False))
     except TemplateSyntaxError as exc:
         raise ValidationFailed(fields={field: [f"Template error: {exc}"]}) from exc
+
+
+def sanitize_html(html: str) -> str:
+    """E-mail HTML without scripts, styles, event handlers or unsafe links."""
+    return nh3.clean(
+        html,
+        attributes=_HTML_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def render_html(source: str, context: dict[str, Any], *, field: str) -> str:
+    """Render HTML with merge values escaped, then sanitize what came out."""
+    try:
+        rendered = _compile(source).render(Context(context, autoescape=True))
+    except TemplateSyntaxError as exc:
+        raise ValidationFailed(fields={field: [f"Template error: {exc}"]}) from exc
+    return sanitize_html(rendered)

@@ -40,6 +40,7 @@ MORE = [
             ("Segments", "segment_list", "funnel", "segment"),
             ("Personas", "persona_list", "person-badge", "persona"),
             ("Sequences", "sequence_list", "diagram-2", "sequence"),
+            ("E-mail campaigns", "mailing_list", "envelope-paper-heart", "mailing"),
         ],
     ),
 ]

@@ -18,6 +18,7 @@ from faker import Faker
 from cyclecrm.core.demo import (
     directory,
     interactions,
+    mailings,
     nurture,
     onboarding,
     records,
@@ -48,6 +49,7 @@ STEPS: list[tuple[str, Step]] = [
     ("surveys", surveys.build_surveys),
     ("segments", segments.build_segments),
     ("nurture", nurture.build_nurture),
+    ("mailings", mailings.build_mailings),
 ]
 
 

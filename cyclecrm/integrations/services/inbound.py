@@ -20,6 +20,7 @@ Rules kept here:
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -156,6 +157,21 @@ def message_skip(*, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes, er
     mailbox.last_uid = max(mailbox.last_uid, uid)
 
 
+InboundFilter = Callable[[bytes], str | None]
+_FILTERS: list[InboundFilter] = []
+
+
+def register_inbound_filter(handler: InboundFilter) -> None:
+    """Let another app take messages before routing (e-mail campaigns take bounces): the
+    handler returns an `InboundOutcome` value when it handled the message, else None."""
+    if handler not in _FILTERS:
+        _FILTERS.append(handler)
+
+
+def _filtered(raw: bytes) -> str | None:
+    return next((outcome for handler in _FILTERS if (outcome := handler(raw))), None)
+
+
 def message_ingest(*, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes) -> bool:
     """Log one fetched message and advance the cursor past it, atomically. False when it was
     already ingested (by this mailbox, or as an interaction with the same Message-ID)."""
@@ -169,7 +185,9 @@ def message_ingest(*, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes) 
             return False  # a concurrent poll got here first
         new = not InboundMessage.objects.filter(mailbox=mailbox, message_key=key).exists()
         if new:
-            outcome, interaction = _route(mailbox, parsed)
+            outcome, interaction = _filtered(raw), None
+            if outcome is None:
+                outcome, interaction = _route(mailbox, parsed)
             InboundMessage.objects.create(
                 mailbox=mailbox,
                 message_key=key,

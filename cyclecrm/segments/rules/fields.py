@@ -131,6 +131,27 @@ def _lead_score() -> Expression:
     return Subquery(best, output_field=IntegerField())
 
 
+def _campaign_count(first_field: str, days: int) -> Callable[[], Expression]:
+    """How many campaign e-mails (mailings) the contact first opened / clicked in the window."""
+
+    def build() -> Expression:
+        from django.utils import timezone
+
+        from cyclecrm.mailings.models import MailingRecipient
+
+        since = {f"{first_field}__gte": timezone.now() - dt.timedelta(days=days)}
+        counted = (
+            MailingRecipient.objects.filter(contact=OuterRef("pk"), **since)
+            .order_by()
+            .values("contact")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+    return build
+
+
 def _channel_count(window: str, channel: str) -> Callable[[], Expression]:
     def build() -> Expression:
         raw = KeyTransform(channel, KeyTransform(window, "engagement"))
@@ -261,6 +282,18 @@ def _behaviour_fields() -> list[FieldSpec]:
                     group,
                     annotation=_channel_count(days, channel),
                     reads=("engagement",),
+                )
+            )
+    for days in (30, 90):
+        for verb, label in (("opened", "opened"), ("clicked", "clicked in")):
+            specs.append(
+                FieldSpec(
+                    f"email.{verb}_{days}d",
+                    f"Campaign e-mails {label}, {days} days",
+                    NUMBER,
+                    f"{p}email_{verb}_{days}d",
+                    group,
+                    annotation=_campaign_count(f"first_{verb}_at", days),
                 )
             )
     return specs

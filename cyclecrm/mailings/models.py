@@ -1,0 +1,190 @@
+"""E-mail campaigns ("mailings"): one message sent to a segment's contacts, with a recipient row
+per contact that carries its delivery state, tracking token and engagement.
+
+See docs/email-campaigns.md and ADR 0013 (at-most-once sending)."""
+
+from django.db import models
+from django.utils import timezone
+
+from cyclecrm.core.models import BaseRecord
+
+
+class MailingStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    SENDING = "sending", "Sending"
+    PAUSED = "paused", "Paused"
+    SENT = "sent", "Sent"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Mailing(BaseRecord):
+    name = models.CharField(max_length=200)
+    subject = models.CharField(max_length=300)
+    from_name = models.CharField(max_length=200, blank=True)
+    from_email = models.EmailField(blank=True, help_text="Defaults to the server's sender.")
+    reply_to = models.EmailField(blank=True)
+    template = models.ForeignKey(
+        "integrations.EmailTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Used when the mailing has no HTML body of its own.",
+    )
+    html_body = models.TextField(blank=True, max_length=200000, help_text="Sanitized HTML.")
+    text_body = models.TextField(
+        blank=True, max_length=100000, help_text="Plain-text part; derived from HTML when empty."
+    )
+    # The audience; a sent mailing keeps its recipients when the segment is deleted later.
+    segment = models.ForeignKey(
+        "segments.Segment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rate_per_minute = models.PositiveIntegerField(default=60)
+    status = models.CharField(
+        max_length=10, choices=MailingStatus.choices, default=MailingStatus.DRAFT
+    )
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The sending worker's lease (see services/sending.py): one worker per mailing at a time.
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the last batch ended: the watchdog restarts a mailing whose worker went silent.
+    batch_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Suppressed recipients by reason, counted when the audience was snapshot.
+    suppressed = models.JSONField(default=dict, blank=True, editable=False)
+
+    record_type = "mailing"
+    derived_fields = frozenset(
+        {"started_at", "finished_at", "lease_until", "batch_at", "suppressed"}
+    )
+    history_exclude = BaseRecord.history_exclude | derived_fields
+
+    class Meta(BaseRecord.Meta):
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="mailings_mailing_created_idx"),
+            models.Index(fields=["status", "scheduled_at"], name="mailings_mailing_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (MailingStatus.DRAFT, MailingStatus.SCHEDULED)
+
+
+class RecipientState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUPPRESSED = "suppressed", "Suppressed"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    BOUNCED = "bounced", "Bounced"
+
+
+class SuppressionReason(models.TextChoices):
+    NO_EMAIL = "no_email", "No e-mail address"
+    DO_NOT_CONTACT = "do_not_contact", "Do not contact"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+    NO_CONSENT = "no_consent", "No e-mail consent"
+    BOUNCED = "bounced", "Bounced before"
+    DUPLICATE = "duplicate", "Duplicate address"
+
+
+class BounceKind(models.TextChoices):
+    HARD = "hard", "Hard (permanent)"
+    SOFT = "soft", "Soft (temporary)"
+
+
+class MailingRecipient(models.Model):
+    """One contact of a mailing's audience, snapshot when sending starts.
+
+    `token` (random, 128 bits) names the recipient in tracking, unsubscribe and bounce
+    addresses; public URLs carry it signed (see `tokens.py`). `variant` is reserved for A/B
+    tests (null: the mailing's own content)."""
+
+    mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="recipients")
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="mailing_receipts"
+    )
+    email = models.CharField(max_length=254, blank=True)
+    token = models.CharField(max_length=32, unique=True)
+    variant = models.CharField(max_length=20, null=True, blank=True)
+    state = models.CharField(
+        max_length=10, choices=RecipientState.choices, default=RecipientState.PENDING
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    message_id = models.CharField(max_length=300, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    first_opened_at = models.DateTimeField(null=True, blank=True)
+    first_clicked_at = models.DateTimeField(null=True, blank=True)
+    open_count = models.PositiveIntegerField(default=0)
+    click_count = models.PositiveIntegerField(default=0)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounce_kind = models.CharField(max_length=4, choices=BounceKind.choices, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mailing", "contact"], name="mailings_recipient_unique")
+        ]
+        indexes = [
+            models.Index(fields=["mailing", "state", "id"], name="mailings_recipient_state_idx"),
+            models.Index(fields=["contact", "state"], name="mailings_recipient_contact_idx"),
+            models.Index(fields=["message_id"], name="mailings_recipient_msgid_idx"),
+            models.Index(fields=["email"], name="mailings_recipient_email_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailing_id}:{self.email}"
+
+
+class MailingLink(models.Model):
+    """A URL of a mailing's HTML rewritten into a tracked redirect."""
+
+    mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="links")
+    url = models.URLField(max_length=2000)
+    url_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mailing", "url_hash"], name="mailings_link_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class EventKind(models.TextChoices):
+    OPEN = "open", "Opened"
+    CLICK = "click", "Clicked"
+    UNSUBSCRIBE = "unsubscribe", "Unsubscribed"
+    BOUNCE = "bounce", "Bounced"
+
+
+class MailingEvent(models.Model):
+    """Every open, click, unsubscribe and bounce (the recipient row keeps the unique firsts)."""
+
+    mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="events")
+    recipient = models.ForeignKey(MailingRecipient, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=EventKind.choices)
+    link = models.ForeignKey(
+        MailingLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    detail = models.CharField(max_length=300, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["mailing", "kind"], name="mailings_event_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.recipient_id}"

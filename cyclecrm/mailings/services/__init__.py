@@ -1,0 +1,2 @@
+"""Writes for e-mail campaigns: definitions (`mailings`), the audience snapshot (`audience`),
+sending (`sending`), tracking and unsubscribes (`tracking`), inbound bounces (`bounces`)."""
