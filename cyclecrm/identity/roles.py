@@ -50,6 +50,10 @@ _KB_READ = {"article": READ_ALL}
 _KB_AUTHOR = {"read": "all", "create": "all", "edit": "all", "delete": "own", "export": "all"}
 # Surveys are configuration that managers and marketers also run (see docs/surveys.md).
 _SURVEY_AUTHOR = {"survey": {**ALL, "delete": "own"}}
+# Campaigns are marketing objects: marketers and managers run them, sales reads them for context
+# (see docs/campaigns.md).
+_CAMPAIGN_READ = {"campaign": READ_ALL}
+_CAMPAIGN_RUN = {"campaign": ALL}
 _MARKETING_LEADS = {"read": "all", "create": "all", "edit": "own", "delete": "own", "export": "all"}
 
 BUILTIN_ROLES: dict[str, dict] = {
@@ -63,13 +67,19 @@ BUILTIN_ROLES: dict[str, dict] = {
         "label": "Sales manager",
         "description": "Everything of their team and the teams below it.",
         "default": TEAM,
-        "permissions": {**_DIRECTORY, **_CONFIGURATION, **_KB_READ, **_SURVEY_AUTHOR},
+        "permissions": {
+            **_DIRECTORY,
+            **_CONFIGURATION,
+            **_KB_READ,
+            **_SURVEY_AUTHOR,
+            **_CAMPAIGN_RUN,
+        },
     },
     "sales_rep": {
         "label": "Sales representative",
         "description": "Their own records and records shared with them.",
         "default": OWN,
-        "permissions": {**_DIRECTORY, **_CONFIGURATION, **_KB_READ},
+        "permissions": {**_DIRECTORY, **_CONFIGURATION, **_KB_READ, **_CAMPAIGN_READ},
     },
     "marketer": {
         "label": "Marketer",
@@ -83,6 +93,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             "capture_form": ALL,
             "segment": ALL,
             "persona": ALL,
+            **_CAMPAIGN_RUN,
             "account": READ_EXPORT_ALL,
             "contact": READ_EXPORT_ALL,
             "lead": _MARKETING_LEADS,
@@ -98,6 +109,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             "account": READ_ALL,
             "contact": READ_ALL,
             "order": READ_ALL,
+            "campaign": NONE,
             # Cases of their queues (teams); the knowledge base they write.
             "case": TEAM,
             # Interactions on the cases of their queues, logged by any agent of the team.
