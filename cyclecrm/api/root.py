@@ -43,6 +43,7 @@ def _mount_routers() -> None:
     _mount_email()
     _mount_feedback()
     _mount_segments()
+    _mount_campaigns()
 
 
 def _mount_lead_to_customer() -> None:
@@ -128,6 +129,12 @@ def _mount_segments() -> None:
 
     api.add_router("/segments", segments_router)
     api.add_router("/personas", personas_router)
+
+
+def _mount_campaigns() -> None:
+    from cyclecrm.campaigns.api import campaigns_router
+
+    api.add_router("/campaigns", campaigns_router)
 
 
 _mount_routers()

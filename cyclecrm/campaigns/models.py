@@ -170,6 +170,14 @@ class CampaignMember(models.Model):
         who = f"contact {self.contact_id}" if self.contact_id else f"lead {self.lead_id}"
         return f"{self.campaign_id}: {who} ({self.status})"
 
+    @property
+    def person(self) -> models.Model | None:
+        return self.contact if self.contact_id else self.lead
+
+    @property
+    def name(self) -> str:
+        return str(self.person or "")
+
 
 class UtmLink(models.Model):
     """A saved tracked link: the base URL with the campaign's UTM parameters added."""

@@ -5,7 +5,17 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from cyclecrm.campaigns import attribution
@@ -19,7 +29,8 @@ from cyclecrm.campaigns.models import (
     UtmLink,
 )
 from cyclecrm.contacts.models import Contact
-from cyclecrm.core.errors import NotFound
+from cyclecrm.core.errors import FieldErrors, NotFound
+from cyclecrm.core.models import Tag
 from cyclecrm.core.money import round_money
 from cyclecrm.core.pagination import orderings_with_reverse
 from cyclecrm.identity import access
@@ -33,6 +44,7 @@ CAMPAIGN_ORDERINGS = orderings_with_reverse(
 )
 CAMPAIGN_DEFAULT_ORDERING = "-created_at"
 MEMBER_ORDERINGS = orderings_with_reverse({"id": ("id",)})
+COST_ORDERINGS = orderings_with_reverse({"date": ("date", "id")})
 ID_ORDERINGS = orderings_with_reverse({"id": ("id",)})
 TOUCH_ORDERINGS = orderings_with_reverse({"touched_at": ("touched_at", "id")})
 ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=20, decimal_places=4))
@@ -45,7 +57,9 @@ def campaign_list(
     queryset = access.restrict(Campaign.objects.all(), actor, action)
     if filters is not None:
         queryset = filters.filter(queryset)
-    return queryset.select_related("owner")
+    return queryset.select_related("owner").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+    )
 
 
 def with_actual_cost(queryset: QuerySet[Campaign]) -> QuerySet[Campaign]:
@@ -113,6 +127,31 @@ def touches_of(
         .select_related("campaign")
         .order_by("touched_at", "id")[:200]
     )
+
+
+def touch_subjects(
+    *,
+    actor: User,
+    lead_id: int | None = None,
+    contact_id: int | None = None,
+    opportunity_id: int | None = None,
+) -> dict[str, Any]:
+    """The lead, contact and opportunity a touch names, each one the actor may read (422
+    naming the id field otherwise)."""
+    errors = FieldErrors()
+    found: dict[str, Any] = {}
+    for name, model, pk in (
+        ("lead", Lead, lead_id),
+        ("contact", Contact, contact_id),
+        ("opportunity", Opportunity, opportunity_id),
+    ):
+        if pk is None:
+            continue
+        found[name] = access.restrict(model.objects.all(), actor).filter(pk=pk).first()
+        if found[name] is None:
+            errors.add(f"{name}_id", f"No {name} you may see with this id.")
+    errors.raise_if_any()
+    return found
 
 
 @dataclass(frozen=True)
