@@ -296,7 +296,7 @@ def set_campaign_member_status(
 def list_campaign_touches(
     request: HttpRequest, page: Query[PageParams], id: int = RecordId
 ) -> dict[str, Any]:
-    touches = selectors.campaign_touches(campaign=_campaign(request, id))
+    touches = selectors.campaign_touches(actor=request.auth, campaign=_campaign(request, id))
     return _page(touches, page, selectors.TOUCH_ORDERINGS, "-touched_at")
 
 

@@ -98,10 +98,13 @@ def campaign_members(*, actor: User, campaign: Campaign, status: str | None = No
     return members.select_related("contact", "lead")
 
 
-def campaign_touches(*, campaign: Campaign) -> QuerySet[CampaignTouch]:
-    return CampaignTouch.objects.filter(campaign=campaign).select_related(
-        "lead", "contact", "opportunity"
-    )
+def campaign_touches(*, actor: User, campaign: Campaign) -> QuerySet[CampaignTouch]:
+    """The campaign's touches whose lead, contact and opportunity the actor may all read."""
+    touches = CampaignTouch.objects.filter(campaign=campaign)
+    for name, model in (("lead", Lead), ("contact", Contact), ("opportunity", Opportunity)):
+        visible = access.restrict(model.objects.all(), actor).values("pk")
+        touches = touches.filter(Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__in": visible}))
+    return touches.select_related("lead", "contact", "opportunity")
 
 
 def utm_links(*, campaign: Campaign) -> QuerySet[UtmLink]:

@@ -39,6 +39,7 @@ MORE = [
         [
             ("Segments", "segment_list", "funnel", "segment"),
             ("Personas", "persona_list", "person-badge", "persona"),
+            ("Campaigns", "campaign_list", "megaphone", "campaign"),
         ],
     ),
 ]
