@@ -13,34 +13,34 @@ from cyclecrm.campaigns import selectors, services
 from cyclecrm.campaigns.attribution import MODELS
 from cyclecrm.campaigns.filters import CampaignFilters
 from cyclecrm.campaigns.schemas import (
-    AttributionOut,
+    CampaignAttributionOut,
+    CampaignCostIn,
+    CampaignCostOut,
     CampaignCreateIn,
+    CampaignMemberIdsIn,
+    CampaignMemberOut,
+    CampaignMembersAddIn,
+    CampaignMembersChangedOut,
+    CampaignMemberStatusIn,
     CampaignOut,
     CampaignPatchIn,
-    ChangedOut,
-    CostIn,
-    CostOut,
-    MemberIdsIn,
-    MemberOut,
-    MembersAddIn,
-    MemberStatusIn,
+    CampaignTouchIn,
+    CampaignTouchOut,
+    CampaignUtmBuildIn,
+    CampaignUtmBuiltOut,
+    CampaignUtmIn,
+    CampaignUtmLinkOut,
     MemberStatusValue,
-    TouchIn,
-    TouchOut,
-    UtmBuildIn,
-    UtmBuiltOut,
-    UtmIn,
-    UtmLinkOut,
 )
 from cyclecrm.core.pagination import paginate
 
 campaigns_router = Router(tags=["campaigns"])
 
 CampaignPage = cursor_page(CampaignOut)
-CostPage = cursor_page(CostOut)
-MemberPage = cursor_page(MemberOut)
-TouchPage = cursor_page(TouchOut)
-UtmLinkPage = cursor_page(UtmLinkOut)
+CostPage = cursor_page(CampaignCostOut)
+MemberPage = cursor_page(CampaignMemberOut)
+TouchPage = cursor_page(CampaignTouchOut)
+UtmLinkPage = cursor_page(CampaignUtmLinkOut)
 CampaignOrdering = Literal[tuple(selectors.CAMPAIGN_ORDERINGS)]
 SubId = Path(..., ge=1, le=MAX_ID)
 LIST_DOC = (
@@ -112,12 +112,12 @@ def create_campaign(request: HttpRequest, payload: CampaignCreateIn) -> Status:
 
 @campaigns_router.post(
     "/utm-builder",
-    response={200: UtmBuiltOut, **error_responses(403, 404, 422)},
+    response={200: CampaignUtmBuiltOut, **error_responses(403, 404, 422)},
     operation_id="build_utm_link",
     summary="Build a UTM link without saving it",
     description="Keeps the URL's query parameters and fragment; replaces `utm_*` ones given.",
 )
-def build_utm_link(request: HttpRequest, payload: UtmBuildIn) -> dict[str, str]:
+def build_utm_link(request: HttpRequest, payload: CampaignUtmBuildIn) -> dict[str, str]:
     data = payload.model_dump()
     campaign_id = data.pop("campaign_id")
     campaign = _campaign(request, campaign_id) if campaign_id else None
@@ -164,7 +164,7 @@ def delete_campaign(request: HttpRequest, id: int = RecordId) -> Status:
 
 @campaigns_router.get(
     "/{id}/attribution",
-    response={200: AttributionOut, **error_responses(404, 422)},
+    response={200: CampaignAttributionOut, **error_responses(404, 422)},
     operation_id="get_campaign_attribution",
     summary="Campaign results: cost, members, sourced leads, attributed revenue and ROI",
     description="Won revenue credited first-touch, last-touch and linear, each with its ROI; "
@@ -194,11 +194,11 @@ def list_campaign_costs(
 
 @campaigns_router.post(
     "/{id}/costs",
-    response={201: CostOut, **error_responses(403, 404, 422)},
+    response={201: CampaignCostOut, **error_responses(403, 404, 422)},
     operation_id="add_campaign_cost",
     summary="Record an actual cost",
 )
-def add_campaign_cost(request: HttpRequest, payload: CostIn, id: int = RecordId) -> Status:
+def add_campaign_cost(request: HttpRequest, payload: CampaignCostIn, id: int = RecordId) -> Status:
     cost = services.cost_add(
         actor=request.auth, campaign=_campaign(request, id), **payload.model_dump()
     )
@@ -240,13 +240,15 @@ def list_campaign_members(
 
 @campaigns_router.post(
     "/{id}/members",
-    response={200: ChangedOut, **error_responses(403, 404, 422)},
+    response={200: CampaignMembersChangedOut, **error_responses(403, 404, 422)},
     operation_id="add_campaign_members",
     summary="Add contacts, leads or a segment's contacts",
     description="All or nothing: an id you may not see refuses the batch (422 naming the "
     "field). People already members are left as they are; `changed` counts the new ones.",
 )
-def add_campaign_members(request: HttpRequest, payload: MembersAddIn, id: int = RecordId) -> dict:
+def add_campaign_members(
+    request: HttpRequest, payload: CampaignMembersAddIn, id: int = RecordId
+) -> dict:
     changed = services.members_add(
         actor=request.auth, campaign=_campaign(request, id), **payload.model_dump()
     )
@@ -255,11 +257,13 @@ def add_campaign_members(request: HttpRequest, payload: MembersAddIn, id: int = 
 
 @campaigns_router.delete(
     "/{id}/members",
-    response={200: ChangedOut, **error_responses(403, 404, 422)},
+    response={200: CampaignMembersChangedOut, **error_responses(403, 404, 422)},
     operation_id="remove_campaign_members",
     summary="Remove members",
 )
-def remove_campaign_members(request: HttpRequest, payload: MemberIdsIn, id: int = RecordId) -> dict:
+def remove_campaign_members(
+    request: HttpRequest, payload: CampaignMemberIdsIn, id: int = RecordId
+) -> dict:
     changed = services.members_remove(
         actor=request.auth, campaign=_campaign(request, id), member_ids=payload.member_ids
     )
@@ -268,12 +272,12 @@ def remove_campaign_members(request: HttpRequest, payload: MemberIdsIn, id: int 
 
 @campaigns_router.post(
     "/{id}/members/status",
-    response={200: ChangedOut, **error_responses(403, 404, 422)},
+    response={200: CampaignMembersChangedOut, **error_responses(403, 404, 422)},
     operation_id="set_campaign_member_status",
     summary="Set members' status (sent, responded, converted)",
 )
 def set_campaign_member_status(
-    request: HttpRequest, payload: MemberStatusIn, id: int = RecordId
+    request: HttpRequest, payload: CampaignMemberStatusIn, id: int = RecordId
 ) -> dict:
     changed = services.member_status_set(
         actor=request.auth,
@@ -302,13 +306,15 @@ def list_campaign_touches(
 
 @campaigns_router.post(
     "/{id}/touches",
-    response={201: TouchOut, **error_responses(403, 404, 422)},
+    response={201: CampaignTouchOut, **error_responses(403, 404, 422)},
     operation_id="record_campaign_touch",
     summary="Record a touch",
     description="Idempotent per campaign, lead/contact/opportunity, channel and day: a repeat "
     "returns the touch already recorded that day.",
 )
-def record_campaign_touch(request: HttpRequest, payload: TouchIn, id: int = RecordId) -> Status:
+def record_campaign_touch(
+    request: HttpRequest, payload: CampaignTouchIn, id: int = RecordId
+) -> Status:
     campaign = _campaign(request, id)
     subjects = selectors.touch_subjects(
         actor=request.auth,
@@ -340,11 +346,13 @@ def list_campaign_utm_links(
 
 @campaigns_router.post(
     "/{id}/utm-links",
-    response={201: UtmLinkOut, **error_responses(403, 404, 422)},
+    response={201: CampaignUtmLinkOut, **error_responses(403, 404, 422)},
     operation_id="create_campaign_utm_link",
     summary="Build and save a UTM link",
 )
-def create_campaign_utm_link(request: HttpRequest, payload: UtmIn, id: int = RecordId) -> Status:
+def create_campaign_utm_link(
+    request: HttpRequest, payload: CampaignUtmIn, id: int = RecordId
+) -> Status:
     link = services.utm_link_create(
         actor=request.auth, campaign=_campaign(request, id), **payload.model_dump()
     )

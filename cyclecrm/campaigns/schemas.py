@@ -69,14 +69,14 @@ class CampaignOut(RecordOut):
     custom: dict | None = None
 
 
-class CostIn(InputSchema):
+class CampaignCostIn(InputSchema):
     amount: str = Field(max_length=30, description=MONEY_DOC)
     date: dt.date | None = Field(None, description="Defaults to today.")
     category: CategoryValue = CostCategory.OTHER
     note: str = Field("", max_length=300)
 
 
-class CostOut(OutputSchema):
+class CampaignCostOut(OutputSchema):
     id: int
     date: dt.date
     amount: Decimal
@@ -86,26 +86,26 @@ class CostOut(OutputSchema):
     created_by_id: int | None = None
 
 
-class MembersAddIn(InputSchema):
+class CampaignMembersAddIn(InputSchema):
     contact_ids: Ids = Field(default_factory=list, max_length=5000)
     lead_ids: Ids = Field(default_factory=list, max_length=5000)
     segment_id: int | None = _id("Add every contact of this segment you may read.")
     status: MemberStatusValue = MemberStatus.SENT
 
 
-class MemberIdsIn(InputSchema):
+class CampaignMemberIdsIn(InputSchema):
     member_ids: Ids = Field(min_length=1, max_length=5000)
 
 
-class MemberStatusIn(MemberIdsIn):
+class CampaignMemberStatusIn(CampaignMemberIdsIn):
     status: MemberStatusValue
 
 
-class ChangedOut(OutputSchema):
+class CampaignMembersChangedOut(OutputSchema):
     changed: int
 
 
-class MemberOut(OutputSchema):
+class CampaignMemberOut(OutputSchema):
     id: int
     contact_id: int | None = None
     lead_id: int | None = None
@@ -117,7 +117,7 @@ class MemberOut(OutputSchema):
     converted_at: dt.datetime | None = None
 
 
-class TouchIn(InputSchema):
+class CampaignTouchIn(InputSchema):
     lead_id: int | None = _id("A lead you may read.")
     contact_id: int | None = _id("A contact you may read.")
     opportunity_id: int | None = _id("An opportunity you may read.")
@@ -125,7 +125,7 @@ class TouchIn(InputSchema):
     at: dt.datetime | None = Field(None, description="When (default: now).")
 
 
-class TouchOut(OutputSchema):
+class CampaignTouchOut(OutputSchema):
     id: int
     campaign_id: int
     lead_id: int | None = None
@@ -135,7 +135,7 @@ class TouchOut(OutputSchema):
     touched_at: dt.datetime
 
 
-class UtmIn(InputSchema):
+class CampaignUtmIn(InputSchema):
     base_url: str = Field(max_length=2000, description="The landing page (http or https).")
     utm_source: str = Field("", max_length=200, description="e.g. `newsletter`, `linkedin`.")
     utm_medium: str = Field("", max_length=200, description="e.g. `email`, `cpc`, `social`.")
@@ -144,15 +144,15 @@ class UtmIn(InputSchema):
     utm_content: str = Field("", max_length=200)
 
 
-class UtmBuildIn(UtmIn):
+class CampaignUtmBuildIn(CampaignUtmIn):
     campaign_id: int | None = _id("A campaign whose code fills `utm_campaign`.")
 
 
-class UtmBuiltOut(OutputSchema):
+class CampaignUtmBuiltOut(OutputSchema):
     url: str
 
 
-class UtmLinkOut(OutputSchema):
+class CampaignUtmLinkOut(OutputSchema):
     id: int
     base_url: str
     utm_source: str
@@ -164,14 +164,14 @@ class UtmLinkOut(OutputSchema):
     created_at: dt.datetime
 
 
-class ModelFiguresOut(OutputSchema):
+class CampaignModelFiguresOut(OutputSchema):
     revenue: Decimal = Field(description="Won revenue credited to the campaign.")
     roi: Decimal | None = Field(
         None, description="(revenue - actual cost) / actual cost; null when nothing was spent."
     )
 
 
-class AttributionOut(OutputSchema):
+class CampaignAttributionOut(OutputSchema):
     currency: str = Field(description="The base currency all amounts are in.")
     budget: Decimal
     actual_cost: Decimal
@@ -181,7 +181,7 @@ class AttributionOut(OutputSchema):
     customers: int = Field(description="Won opportunities the campaign touched before closing.")
     cost_per_lead: Decimal | None = None
     cost_per_customer: Decimal | None = None
-    first_touch: ModelFiguresOut
-    last_touch: ModelFiguresOut
-    linear: ModelFiguresOut
+    first_touch: CampaignModelFiguresOut
+    last_touch: CampaignModelFiguresOut
+    linear: CampaignModelFiguresOut
     unconverted: int = Field(description="Won deals left out for lack of an exchange rate.")
