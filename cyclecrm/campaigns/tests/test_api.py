@@ -227,3 +227,13 @@ def test_delete_keeps_sourced_leads(api_client, marketer, admin):
     lead.refresh_from_db()
     assert response.status_code == 204 and not Campaign.objects.exists()
     assert lead.source_campaign_id is None
+
+
+def test_lead_and_opportunity_api_show_their_source_campaign(api_client, admin, pipeline):
+    campaign = make_campaign(admin)
+    lead = make_lead(admin, source_campaign=campaign)
+    deal = make_opportunity(admin, pipeline=pipeline, campaign=campaign)
+    client = api_client(admin)
+
+    assert client.get(f"/api/v1/leads/{lead.pk}").json()["source_campaign_id"] == campaign.pk
+    assert client.get(f"/api/v1/opportunities/{deal.pk}").json()["campaign_id"] == campaign.pk
