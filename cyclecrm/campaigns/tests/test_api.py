@@ -3,6 +3,8 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from cyclecrm.campaigns.models import Campaign, CampaignMember, CampaignTouch, UtmLink
 from cyclecrm.campaigns.tests.factories import add_cost, make_campaign
 from cyclecrm.core.testing.factories import make_contact
@@ -237,3 +239,25 @@ def test_lead_and_opportunity_api_show_their_source_campaign(api_client, admin, 
 
     assert client.get(f"/api/v1/leads/{lead.pk}").json()["source_campaign_id"] == campaign.pk
     assert client.get(f"/api/v1/opportunities/{deal.pk}").json()["campaign_id"] == campaign.pk
+
+
+@pytest.mark.parametrize(
+    ("role", "may_read", "may_create"),
+    [
+        ("admin", True, True),
+        ("manager", True, True),
+        ("marketer", True, True),
+        ("rep_a", True, False),
+        ("support_agent", False, False),
+    ],
+)
+def test_role_matrix(request, api_client, marketer, role, may_read, may_create):
+    campaign = make_campaign(marketer)
+    client = api_client(request.getfixturevalue(role))
+
+    read = client.get(f"{URL}/{campaign.pk}")
+    created = client.post(URL, {"name": f"By {role}", "type": "content"},
+                          content_type="application/json")  # fmt: skip
+
+    assert (read.status_code == 200) is may_read
+    assert (created.status_code == 201) is may_create

@@ -155,3 +155,22 @@ def test_support_agents_see_no_campaign_card(web_client, support_agent, admin):
 
     assert response.status_code in (200, 404)
     assert 'id="record-campaigns"' not in response.content.decode()
+
+
+def test_detail_query_count_does_not_grow_with_deals(
+    web_client, marketer, admin, pipeline, t0, django_assert_max_num_queries
+):
+    campaign = make_campaign(marketer)
+    add_cost(campaign, "50")
+    for i in range(20):
+        contact = make_contact(admin, last_name=f"D{i}")
+        make_opportunity(admin, pipeline=pipeline, stage_name="Closed won", contact=contact)
+        touch(campaign, t0 - dt.timedelta(days=400), contact=contact)
+        CampaignMember.objects.create(campaign=campaign, contact=contact)
+    client = web_client(marketer)
+    client.get(f"/campaigns/{campaign.pk}/")
+
+    with django_assert_max_num_queries(20):
+        response = client.get(f"/campaigns/{campaign.pk}/")
+
+    assert response.context["figures"].customers == 20
