@@ -46,6 +46,7 @@ def _mount_routers() -> None:
     _mount_jobs()
     _mount_nurture()
     _mount_mailings()
+    _mount_campaigns()
 
 
 def _mount_lead_to_customer() -> None:
@@ -149,6 +150,12 @@ def _mount_mailings() -> None:
     from cyclecrm.mailings.api import mailings_router
 
     api.add_router("/mailings", mailings_router)
+
+
+def _mount_campaigns() -> None:
+    from cyclecrm.campaigns.api import campaigns_router
+
+    api.add_router("/campaigns", campaigns_router)
 
 
 _mount_routers()

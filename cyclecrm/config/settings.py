@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "cyclecrm.analytics",
     "cyclecrm.nurture",
     "cyclecrm.mailings",
+    "cyclecrm.campaigns",
     "cyclecrm.web",
 ]
 

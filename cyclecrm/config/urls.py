@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("cyclecrm.jobs.urls")),
     path("", include("cyclecrm.nurture.urls")),
     path("", include("cyclecrm.mailings.urls")),
+    path("", include("cyclecrm.campaigns.urls")),
     path("", include("cyclecrm.web.urls")),
 ]

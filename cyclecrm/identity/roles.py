@@ -53,6 +53,10 @@ _KB_AUTHOR = {"read": "all", "create": "all", "edit": "all", "delete": "own", "e
 _SURVEY_AUTHOR = {"survey": {**ALL, "delete": "own"}}
 # The background-job page: managers watch it and retry failed jobs (retry is the `edit` right).
 _JOBS_OPERATOR = {"job": {**READ_ALL, "edit": "all"}}
+# Campaigns are marketing objects: marketers and managers run them, sales reads them for context
+# (see docs/campaigns.md).
+_CAMPAIGN_READ = {"campaign": READ_ALL}
+_CAMPAIGN_RUN = {"campaign": ALL}
 _MARKETING_LEADS = {"read": "all", "create": "all", "edit": "own", "delete": "own", "export": "all"}
 
 BUILTIN_ROLES: dict[str, dict] = {
@@ -72,13 +76,14 @@ BUILTIN_ROLES: dict[str, dict] = {
             **_KB_READ,
             **_SURVEY_AUTHOR,
             **_JOBS_OPERATOR,
+            **_CAMPAIGN_RUN,
         },
     },
     "sales_rep": {
         "label": "Sales representative",
         "description": "Their own records and records shared with them.",
         "default": OWN,
-        "permissions": {**_DIRECTORY, **_CONFIGURATION, **_KB_READ},
+        "permissions": {**_DIRECTORY, **_CONFIGURATION, **_KB_READ, **_CAMPAIGN_READ},
     },
     "marketer": {
         "label": "Marketer",
@@ -94,6 +99,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             "persona": ALL,
             "sequence": ALL,
             "mailing": ALL,
+            **_CAMPAIGN_RUN,
             "account": READ_EXPORT_ALL,
             "contact": READ_EXPORT_ALL,
             "lead": _MARKETING_LEADS,
@@ -109,6 +115,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             "account": READ_ALL,
             "contact": READ_ALL,
             "order": READ_ALL,
+            "campaign": NONE,
             # Cases of their queues (teams); the knowledge base they write.
             "case": TEAM,
             # Interactions on the cases of their queues, logged by any agent of the team.

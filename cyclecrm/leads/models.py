@@ -75,6 +75,14 @@ class Lead(BaseRecord):
     capture_form = models.ForeignKey(
         "leads.CaptureForm", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
     )
+    # The campaign that brought the lead in (campaigns app); touches record every campaign since.
+    source_campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sourced_leads",
+    )
 
     budget = money_field(null=True, blank=True)
     budget_currency = currency_field(blank=True)

@@ -128,6 +128,9 @@ class LeadOut(RecordOut):
     utm_term: str | None = None
     utm_content: str | None = None
     capture_form_id: int | None = None
+    source_campaign_id: int | None = Field(
+        None, description="The campaign that brought the lead in (see /api/v1/campaigns)."
+    )
     budget: Decimal | None = None
     budget_currency: str | None = None
     authority: str | None = None

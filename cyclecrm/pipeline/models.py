@@ -109,6 +109,15 @@ class Opportunity(BaseRecord):
     expected_close_date = models.DateField(default=default_close_date)
     probability = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     source_campaign = models.CharField(max_length=200, blank=True)
+    # The campaign record that sourced the deal (`source_campaign` above is the free-text name
+    # kept from before campaigns existed); set on lead conversion from the lead's source campaign.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sourced_opportunities",
+    )
     lost_reason = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True, max_length=10000)
     stage_changed_at = models.DateTimeField(default=timezone.now)

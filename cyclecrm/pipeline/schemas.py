@@ -107,6 +107,9 @@ class OpportunityOut(RecordOut):
     expected_close_date: dt.date | None = None
     probability: Decimal | None = None
     source_campaign: str | None = None
+    campaign_id: int | None = Field(
+        None, description="The campaign that sourced the deal (from the converted lead)."
+    )
     lost_reason: str | None = None
     description: str | None = None
     stage_changed_at: dt.datetime | None = None

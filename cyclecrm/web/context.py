@@ -41,6 +41,7 @@ MORE = [
             ("Personas", "persona_list", "person-badge", "persona"),
             ("Sequences", "sequence_list", "diagram-2", "sequence"),
             ("E-mail campaigns", "mailing_list", "envelope-paper-heart", "mailing"),
+            ("Campaigns", "campaign_list", "megaphone", "campaign"),
         ],
     ),
 ]

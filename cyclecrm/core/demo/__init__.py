@@ -16,6 +16,7 @@ from django.utils import timezone
 from faker import Faker
 
 from cyclecrm.core.demo import (
+    campaigns,
     directory,
     interactions,
     mailings,
@@ -50,6 +51,7 @@ STEPS: list[tuple[str, Step]] = [
     ("segments", segments.build_segments),
     ("nurture", nurture.build_nurture),
     ("mailings", mailings.build_mailings),
+    ("campaigns", campaigns.build_campaigns),
 ]
 
 

@@ -49,6 +49,8 @@ NAMING_FIELDS = ("email", "last_name", "first_name", "company")
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 UTM_MAX_LENGTH = 200
+# A campaign code or id naming the lead's source campaign (besides `utm_campaign`).
+CAMPAIGN_FIELD = "campaign"
 # Visually hidden, skipped by keyboard and autofill: a person leaves it empty, many bots do not.
 HONEYPOT_FIELD = "website_url"
 CONSENT_FIELD = "consent"

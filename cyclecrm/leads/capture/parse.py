@@ -16,6 +16,7 @@ from django.conf import settings
 from cyclecrm.contacts.normalize import clean_text
 from cyclecrm.core.errors import FieldErrors, ValidationFailed
 from cyclecrm.leads.capture.fields import (
+    CAMPAIGN_FIELD,
     CONSENT_FALSE,
     CONSENT_FIELD,
     CONSENT_TRUE,
@@ -48,6 +49,7 @@ class ParsedSubmission:
     utm: dict[str, str] = field(default_factory=dict)  # non-empty only
     consent: bool = False
     honeypot: bool = False
+    campaign: str = ""  # the `campaign` parameter (a campaign code or id), when given
 
     def stored(self) -> dict[str, Any]:
         """What the FormSubmission row keeps (JSON)."""
@@ -83,7 +85,7 @@ def honeypot_filled(data: Mapping[str, Any]) -> bool:
 
 
 def allowed_keys(form: CaptureForm) -> set[str]:
-    keys = {*form.fields, *UTM_FIELDS, HONEYPOT_FIELD, TOKEN_FIELD}
+    keys = {*form.fields, *UTM_FIELDS, HONEYPOT_FIELD, TOKEN_FIELD, CAMPAIGN_FIELD}
     if form.consent_text:
         keys.add(CONSENT_FIELD)
     return keys
@@ -196,9 +198,13 @@ def submission_parse(form: CaptureForm, data: Any) -> ParsedSubmission:
     values = _lead_values(form, data, errors)
     utm = {name: _clean(data, name, UTM_MAX_LENGTH, errors) for name in UTM_FIELDS}
     _clean(data, TOKEN_FIELD, EXTRA_MAX_LENGTH, errors)
+    campaign = _clean(data, CAMPAIGN_FIELD, UTM_MAX_LENGTH, errors)
     consent = _consent(form, data, errors)
     values = _normalized(form, values, errors)
     errors.raise_if_any()
     return ParsedSubmission(
-        values=values, utm={name: text for name, text in utm.items() if text}, consent=consent
+        values=values,
+        utm={name: text for name, text in utm.items() if text},
+        consent=consent,
+        campaign=campaign or "",
     )

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from cyclecrm.campaigns.services import capture_attribute
 from cyclecrm.core.errors import NotFound
 from cyclecrm.core.events import Event, emit
 from cyclecrm.core.history import history_record
@@ -133,6 +134,9 @@ def submission_receive(
     pending = form.double_opt_in and parsed.consent and bool(parsed.values.get("email"))
     with transaction.atomic():
         lead, attached = _lead_for(form, parsed, pending=pending, now=now)
+        capture_attribute(
+            lead=lead, campaign=parsed.campaign, utm_campaign=parsed.utm.get("utm_campaign")
+        )
         nonce = confirmation_nonce() if pending else ""
         submission = FormSubmission.objects.create(
             form=form,

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from cyclecrm.campaigns.services import conversion_carry_over
 from cyclecrm.contacts import services as contact_services
 from cyclecrm.contacts.models import Account, Contact, LifecycleStage
 from cyclecrm.core.errors import Conflict, FieldErrors
@@ -208,6 +209,7 @@ def lead_convert(
                     **_owner_for(actor, lead, Opportunity.record_type),
                 },
             )
+        conversion_carry_over(lead=lead, contact=contact, opportunity=opportunity)
         record_update(
             actor=actor,
             instance=lead,
