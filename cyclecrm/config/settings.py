@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "cyclecrm.integrations",
     "cyclecrm.feedback",
     "cyclecrm.segments",
+    "cyclecrm.automation",
     "cyclecrm.web",
 ]
 

@@ -50,6 +50,9 @@ _KB_READ = {"article": READ_ALL}
 _KB_AUTHOR = {"read": "all", "create": "all", "edit": "all", "delete": "own", "export": "all"}
 # Surveys are configuration that managers and marketers also run (see docs/surveys.md).
 _SURVEY_AUTHOR = {"survey": {**ALL, "delete": "own"}}
+# Automation: webhooks send record data out of the CRM, so only admins manage them; workflow
+# rules act for their owner, so sales reps and agents (own records only) get none.
+_NO_AUTOMATION = {"workflow": NONE, "webhook": NONE}
 _MARKETING_LEADS = {"read": "all", "create": "all", "edit": "own", "delete": "own", "export": "all"}
 
 BUILTIN_ROLES: dict[str, dict] = {
@@ -63,13 +66,20 @@ BUILTIN_ROLES: dict[str, dict] = {
         "label": "Sales manager",
         "description": "Everything of their team and the teams below it.",
         "default": TEAM,
-        "permissions": {**_DIRECTORY, **_CONFIGURATION, **_KB_READ, **_SURVEY_AUTHOR},
+        "permissions": {
+            **_DIRECTORY,
+            **_CONFIGURATION,
+            **_KB_READ,
+            **_SURVEY_AUTHOR,
+            # Team rules (the default TEAM level); webhooks are admin-only.
+            "webhook": NONE,
+        },
     },
     "sales_rep": {
         "label": "Sales representative",
         "description": "Their own records and records shared with them.",
         "default": OWN,
-        "permissions": {**_DIRECTORY, **_CONFIGURATION, **_KB_READ},
+        "permissions": {**_DIRECTORY, **_CONFIGURATION, **_KB_READ, **_NO_AUTOMATION},
     },
     "marketer": {
         "label": "Marketer",
@@ -86,6 +96,8 @@ BUILTIN_ROLES: dict[str, dict] = {
             "account": READ_EXPORT_ALL,
             "contact": READ_EXPORT_ALL,
             "lead": _MARKETING_LEADS,
+            # Their own marketing workflows (default OWN); webhooks are admin-only.
+            "webhook": NONE,
         },
     },
     "support_agent": {
@@ -103,6 +115,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             # Interactions on the cases of their queues, logged by any agent of the team.
             "interaction": TEAM,
             "article": _KB_AUTHOR,
+            **_NO_AUTOMATION,
         },
     },
 }

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cyclecrm.core.errors import NotFound
+from cyclecrm.core.events import Event, emit
 from cyclecrm.core.history import history_record
 from cyclecrm.core.models import HistoryAction
 from cyclecrm.core.records import record_update
@@ -148,6 +149,15 @@ def submission_receive(
         )
         if attached:
             _note_submission(lead, submission)
+        emit(
+            Event(
+                "form.submitted",
+                "lead",
+                lead.pk,
+                system_actor().pk,
+                {"form": form.pk, "submission": submission.pk, "attached": attached},
+            )
+        )
         if pending:
             link = site_url.rstrip("/") + reverse(
                 "capture_form_confirm", args=[confirmation_token(nonce)]
