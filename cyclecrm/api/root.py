@@ -43,6 +43,7 @@ def _mount_routers() -> None:
     _mount_email()
     _mount_feedback()
     _mount_segments()
+    _mount_automation()
 
 
 def _mount_lead_to_customer() -> None:
@@ -128,6 +129,13 @@ def _mount_segments() -> None:
 
     api.add_router("/segments", segments_router)
     api.add_router("/personas", personas_router)
+
+
+def _mount_automation() -> None:
+    from cyclecrm.automation.api import webhooks_router, workflows_router
+
+    api.add_router("/workflows", workflows_router)
+    api.add_router("/webhooks", webhooks_router)
 
 
 _mount_routers()
