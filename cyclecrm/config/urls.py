@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("cyclecrm.integrations.urls")),
     path("", include("cyclecrm.feedback.urls")),
     path("", include("cyclecrm.segments.urls")),
+    path("", include("cyclecrm.automation.urls")),
     path("", include("cyclecrm.web.urls")),
 ]

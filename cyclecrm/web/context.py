@@ -41,6 +41,13 @@ MORE = [
             ("Personas", "persona_list", "person-badge", "persona"),
         ],
     ),
+    (
+        "Automation",
+        [
+            ("Workflow rules", "workflow_list", "lightning-charge", "workflow"),
+            ("Webhooks", "webhook_list", "broadcast", "webhook"),
+        ],
+    ),
 ]
 SETTINGS = [
     ("Users", "user_list", "people", "user"),
