@@ -2,9 +2,12 @@
 per matching subscription. Nothing runs inline: the request that caused the event only pays
 for two indexed queries (after its commit)."""
 
+import logging
 from typing import Any
 
 from cyclecrm.core.events import ChainLink, Event, subscribe
+
+logger = logging.getLogger(__name__)
 
 
 def enqueue_run(
@@ -20,6 +23,14 @@ def enqueue_run(
 
 
 def on_event(event: Event) -> None:
+    """Never lets a failure here reach the request whose commit delivered the event."""
+    try:
+        _queue_work(event)
+    except Exception:
+        logger.exception("Automation could not queue work for %s", event.name)
+
+
+def _queue_work(event: Event) -> None:
     from cyclecrm.automation.models import WorkflowRule
     from cyclecrm.automation.services.engine import trigger_matches
     from cyclecrm.automation.services.webhooks import deliveries_queue_for_event

@@ -19,7 +19,7 @@ from django.utils import timezone
 from cyclecrm.automation.actions import ActionContext, action_type
 from cyclecrm.automation.models import RunOutcome, Trigger, WorkflowRule, WorkflowRun
 from cyclecrm.automation.records import AUTOMATED_TYPES, condition_fields
-from cyclecrm.core.errors import CrmError
+from cyclecrm.core.errors import CrmError, Forbidden, NotFound
 from cyclecrm.core.events import ChainLink, Event, caused_by
 from cyclecrm.identity import access
 from cyclecrm.identity.models import User
@@ -28,7 +28,12 @@ from cyclecrm.segments.rules import compile_rules
 
 MAX_CHAIN_DEPTH = 5
 SCHEDULE_BATCH = 500
+OWNER_INACTIVE = "The rule's owner is inactive; give the rule to an active user."
 RECORD_GONE = "The record no longer exists or the rule's owner may not read it."
+
+
+class ActionFailed(CrmError):
+    code = "action_failed"
 
 
 def trigger_matches(rule: WorkflowRule, event: Event) -> bool:
@@ -61,9 +66,13 @@ def _same(actual: Any, expected: Any) -> bool:
 
 
 def rule_actor(rule: WorkflowRule) -> User:
-    if rule.owner_id is not None and rule.owner.is_active:
-        return rule.owner
-    return system_actor()
+    """Who a rule acts as: its owner; the system actor for a rule without one (only those who
+    may give records to nobody, administrators, can make such a rule)."""
+    if rule.owner_id is None:
+        return system_actor()
+    if not rule.owner.is_active:
+        raise Forbidden(OWNER_INACTIVE)
+    return rule.owner
 
 
 def _load_record(actor: User, type_key: str, object_id: int) -> models.Model | None:
@@ -114,8 +123,8 @@ def rule_run(
 
 
 def _execute(rule: WorkflowRule, run: WorkflowRun, chain: tuple[ChainLink, ...]) -> None:
-    actor = rule_actor(rule)
     try:
+        actor = rule_actor(rule)
         record = _load_record(actor, rule.record_type_key, run.object_id)
         if record is None:
             run.outcome, run.error = RunOutcome.FAILED, RECORD_GONE
@@ -127,7 +136,7 @@ def _execute(rule: WorkflowRule, run: WorkflowRun, chain: tuple[ChainLink, ...])
             for index, action in enumerate(rule.actions):
                 run.results.append(_run_action(actor, rule, record, run, index, action))
         run.outcome = RunOutcome.SUCCESS
-    except Exception as exc:
+    except Exception as exc:  # any failure, expected or a bug, belongs in the run log
         run.outcome, run.error = RunOutcome.FAILED, _describe(exc)
         for item in run.results:
             item["rolled_back"] = True
@@ -143,7 +152,7 @@ def _run_action(
 ) -> dict[str, Any]:
     kind = action_type(action.get("type", ""))
     if kind is None:
-        raise CrmError(f"actions[{index}]: the action type '{action.get('type')}' is gone.")
+        raise ActionFailed(f"actions[{index}]: the action type '{action.get('type')}' is gone.")
     context = ActionContext(
         actor=actor,
         rule=rule,
@@ -154,9 +163,8 @@ def _run_action(
     )
     try:
         result = kind.handler(context, dict(action.get("params") or {}))
-    except CrmError as exc:
-        exc.message = f"actions[{index}] ({kind.name}): {_describe(exc)}"
-        raise
+    except Exception as exc:
+        raise ActionFailed(f"actions[{index}] ({kind.name}): {_describe(exc)}") from exc
     return {"index": index, "type": kind.name, "ok": True, **result}
 
 
@@ -169,8 +177,6 @@ def _describe(exc: Exception) -> str:
 
 def rule_dry_run(*, actor: User, rule: WorkflowRule, object_id: Any) -> dict[str, Any]:
     """What a run would do on the record, as the rule's actor would see it: nothing is written."""
-    from cyclecrm.core.errors import NotFound
-
     record = None
     if str(object_id).isdigit():
         record = _load_record(actor, rule.record_type_key, int(object_id))
@@ -221,7 +227,11 @@ def schedule_run_due(*, now: dt.datetime | None = None) -> int:
         if not schedule_due(rule, now):
             continue
         WorkflowRule.objects.filter(pk=rule.pk).update(last_scheduled_at=now)
-        for object_id in _scheduled_records(rule):
+        try:
+            object_ids = _scheduled_records(rule)
+        except CrmError:
+            continue  # an inactive owner or conditions no longer valid: nothing to run
+        for object_id in object_ids:
             enqueue_run(rule.pk, object_id, "schedule", {"at": now.isoformat()}, ())
             queued += 1
     return queued

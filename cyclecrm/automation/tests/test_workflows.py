@@ -314,3 +314,17 @@ def test_dry_run_writes_nothing(admin, django_capture_on_commit_callbacks):
     result = engine.rule_dry_run(actor=admin, rule=rule, object_id=contact.pk)
     assert result["conditions_met"] and result["actions"][0]["type"] == "add_tag"
     assert tags(contact) == [] and not WorkflowRun.objects.exists()
+
+
+def test_rule_of_an_inactive_owner_fails_rather_than_running_as_system(
+    admin, manager, django_capture_on_commit_callbacks
+):
+    rule = make_rule(manager)
+    manager.is_active = False
+    manager.save(update_fields=["is_active"])
+
+    contact = create_contact(admin, django_capture_on_commit_callbacks)
+
+    run = WorkflowRun.objects.get(rule=rule)
+    assert run.outcome == RunOutcome.FAILED and run.error == engine.OWNER_INACTIVE
+    assert tags(contact) == []

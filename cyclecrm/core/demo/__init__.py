@@ -16,6 +16,7 @@ from django.utils import timezone
 from faker import Faker
 
 from cyclecrm.core.demo import (
+    automation,
     directory,
     interactions,
     onboarding,
@@ -46,6 +47,7 @@ STEPS: list[tuple[str, Step]] = [
     ("support", support.build_support),
     ("surveys", surveys.build_surveys),
     ("segments", segments.build_segments),
+    ("automation", automation.build_automation),
 ]
 
 
