@@ -8,10 +8,13 @@ import pytest
 from django.utils import timezone
 
 from cyclecrm.activities.models import Task
+from cyclecrm.automation.actions import register_action
+from cyclecrm.automation.actions import registry as action_registry
 from cyclecrm.automation.models import RunOutcome, WorkflowRule, WorkflowRun
-from cyclecrm.automation.services import engine, rules
+from cyclecrm.automation.services import engine, rules, webhooks
 from cyclecrm.contacts.models import Contact
 from cyclecrm.contacts.services import contact_create, contact_update
+from cyclecrm.core.errors import ValidationFailed
 from cyclecrm.core.models import HistoryAction, HistoryEntry
 from cyclecrm.integrations.models import EmailTemplate
 from cyclecrm.leads.capture.testing import make_capture_form, submit_json
@@ -328,3 +331,44 @@ def test_rule_of_an_inactive_owner_fails_rather_than_running_as_system(
     run = WorkflowRun.objects.get(rule=rule)
     assert run.outcome == RunOutcome.FAILED and run.error == engine.OWNER_INACTIVE
     assert tags(contact) == []
+
+
+def test_call_webhook_action_posts_the_record(admin, receiver, django_capture_on_commit_callbacks):
+    hook = webhooks.webhook_create(actor=admin, data={"url": receiver.url, "events": ["x.y"]})
+    rule = make_rule(admin, actions=[{"type": "call_webhook", "params": {"subscription": hook.pk}}])
+
+    contact = create_contact(admin, django_capture_on_commit_callbacks, first_name="Ann")
+
+    payload = receiver.requests[0].json()
+    assert payload["event"] == "workflow.webhook" and payload["record_id"] == contact.pk
+    assert payload["data"]["first_name"] == "Ann" and payload["changes"]["rule"] == rule.pk
+
+
+def test_other_apps_register_actions(admin, monkeypatch, django_capture_on_commit_callbacks):
+    # given an action type registered the way the nurture app registers enroll_in_sequence
+    monkeypatch.setattr(action_registry, "_actions", dict(action_registry._actions))
+    enrolled = []
+
+    def enroll(context, params):
+        enrolled.append((context.record.pk, params["sequence"], context.actor.pk))
+        return {"enrolled": True}
+
+    register_action(
+        "enroll_in_sequence_test",
+        {"sequence": {"type": "int", "required": True}},
+        enroll,
+        record_types=("contact",),
+    )
+    bad = {"type": "enroll_in_sequence_test", "params": {}}
+    with pytest.raises(ValidationFailed) as caught:
+        make_rule(admin, actions=[bad])
+    assert "actions[0].params.sequence" in caught.value.fields
+    with pytest.raises(ValidationFailed):
+        make_rule(admin, record_type="lead", actions=[{**bad, "params": {"sequence": 7}}])
+    make_rule(admin, actions=[{**bad, "params": {"sequence": 7}}])
+
+    # when a contact is created
+    contact = create_contact(admin, django_capture_on_commit_callbacks)
+
+    # then the handler ran as the rule's owner
+    assert enrolled == [(contact.pk, 7, admin.pk)]
