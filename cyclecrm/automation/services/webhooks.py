@@ -25,6 +25,7 @@ from cyclecrm.automation import signing
 from cyclecrm.automation.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from cyclecrm.core.errors import Conflict, FieldErrors
 from cyclecrm.core.events import Event
+from cyclecrm.core.history import visible_changes
 from cyclecrm.core.records import record_create, record_delete, record_update
 from cyclecrm.identity.models import User
 
@@ -144,9 +145,19 @@ def build_payload(
         "occurred_at": timezone.now().isoformat(),
         "record_type": record_type,
         "record_id": object_id,
-        "changes": data,
+        "changes": _visible_event_data(owner, record_type, data),
         "data": _serialized(owner, record_type, object_id),
     }
+
+
+def _visible_event_data(
+    owner: User | None, record_type: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The event's data without the changes of fields hidden from the subscription's owner."""
+    if owner is None or not isinstance(data.get("changes"), dict):
+        return data
+    changes = visible_changes(owner, record_type, data["changes"])
+    return {**data, "changes": changes, "changed": sorted(changes)}
 
 
 def _queue(subscription: WebhookSubscription, payload: dict[str, Any]) -> WebhookDelivery:

@@ -205,3 +205,25 @@ def test_secret_rotation(admin, hook):
     new = webhooks.webhook_rotate_secret(actor=admin, subscription=hook)
     hook.refresh_from_db()
     assert new != old and hook.secret == new and new.startswith("whsec_")
+
+
+def test_fields_hidden_from_the_owner_stay_out_of_the_payload(
+    admin, receiver, huey_immediate, django_capture_on_commit_callbacks
+):
+    from cyclecrm.identity.access import forget_access
+    from cyclecrm.identity.models import Role
+    from cyclecrm.identity.system import system_actor
+
+    webhooks.webhook_create(actor=admin, data={"url": receiver.url, "events": ["contact.*"]})
+    contact = _create_contact(admin, django_capture_on_commit_callbacks, city="Bonn")
+    Role.objects.filter(name="admin").update(field_rules={"contact": {"city": "hidden"}})
+    forget_access(admin)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(
+            actor=system_actor(), contact=contact, data={"city": "Köln", "title": "CEO"}, version=1
+        )
+
+    payload = receiver.requests[-1].json()
+    assert payload["changes"]["changed"] == ["title"]
+    assert "city" not in payload["changes"]["changes"] and payload["data"]["city"] is None
