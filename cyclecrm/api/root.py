@@ -47,6 +47,7 @@ def _mount_routers() -> None:
     _mount_nurture()
     _mount_mailings()
     _mount_campaigns()
+    _mount_automation()
 
 
 def _mount_lead_to_customer() -> None:
@@ -156,6 +157,13 @@ def _mount_campaigns() -> None:
     from cyclecrm.campaigns.api import campaigns_router
 
     api.add_router("/campaigns", campaigns_router)
+
+
+def _mount_automation() -> None:
+    from cyclecrm.automation.api import webhooks_router, workflows_router
+
+    api.add_router("/workflows", workflows_router)
+    api.add_router("/webhooks", webhooks_router)
 
 
 _mount_routers()

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "cyclecrm.nurture",
     "cyclecrm.mailings",
     "cyclecrm.campaigns",
+    "cyclecrm.automation",
     "cyclecrm.web",
 ]
 

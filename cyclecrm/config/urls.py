@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("cyclecrm.nurture.urls")),
     path("", include("cyclecrm.mailings.urls")),
     path("", include("cyclecrm.campaigns.urls")),
+    path("", include("cyclecrm.automation.urls")),
     path("", include("cyclecrm.web.urls")),
 ]

@@ -116,7 +116,7 @@ def record_update(
                     type_key,
                     instance.pk,
                     actor.pk,
-                    {"changed": sorted(changes)},
+                    {"changed": sorted(changes), "changes": changes},
                 )
             )
     return instance

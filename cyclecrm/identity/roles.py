@@ -57,6 +57,9 @@ _JOBS_OPERATOR = {"job": {**READ_ALL, "edit": "all"}}
 # (see docs/campaigns.md).
 _CAMPAIGN_READ = {"campaign": READ_ALL}
 _CAMPAIGN_RUN = {"campaign": ALL}
+# Automation: webhooks send record data out of the CRM, so only admins manage them; workflow
+# rules act for their owner, so sales reps and agents (own records only) get none.
+_NO_AUTOMATION = {"workflow": NONE, "webhook": NONE}
 _MARKETING_LEADS = {"read": "all", "create": "all", "edit": "own", "delete": "own", "export": "all"}
 
 BUILTIN_ROLES: dict[str, dict] = {
@@ -77,13 +80,21 @@ BUILTIN_ROLES: dict[str, dict] = {
             **_SURVEY_AUTHOR,
             **_JOBS_OPERATOR,
             **_CAMPAIGN_RUN,
+            # Team rules (the default TEAM level); webhooks are admin-only.
+            "webhook": NONE,
         },
     },
     "sales_rep": {
         "label": "Sales representative",
         "description": "Their own records and records shared with them.",
         "default": OWN,
-        "permissions": {**_DIRECTORY, **_CONFIGURATION, **_KB_READ, **_CAMPAIGN_READ},
+        "permissions": {
+            **_DIRECTORY,
+            **_CONFIGURATION,
+            **_KB_READ,
+            **_CAMPAIGN_READ,
+            **_NO_AUTOMATION,
+        },
     },
     "marketer": {
         "label": "Marketer",
@@ -103,6 +114,8 @@ BUILTIN_ROLES: dict[str, dict] = {
             "account": READ_EXPORT_ALL,
             "contact": READ_EXPORT_ALL,
             "lead": _MARKETING_LEADS,
+            # Their own marketing workflows (default OWN); webhooks are admin-only.
+            "webhook": NONE,
         },
     },
     "support_agent": {
@@ -121,6 +134,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             # Interactions on the cases of their queues, logged by any agent of the team.
             "interaction": TEAM,
             "article": _KB_AUTHOR,
+            **_NO_AUTOMATION,
         },
     },
 }

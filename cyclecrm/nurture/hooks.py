@@ -3,7 +3,7 @@
 - `interaction.created` (an inbound e-mail): exits on reply at once, not only at the next step;
 - `contact.updated` to do-not-contact: exits on unsubscribe;
 - `lead.converted`, `opportunity.won`: exits on conversion;
-- `capture_form.submitted`: enrolls the lead (or the contact with its address) into every
+- `form.submitted`: enrolls the lead (or the contact with its address) into every
   active sequence whose enrollment form it is;
 - `email.opened`, `email.clicked` (`object_id` = the e-mail interaction; sent by the mailing
   tracking): marks the step run that sent it, for branches and statistics.
@@ -84,7 +84,7 @@ def on_form_submitted(event: Event) -> None:
     if lead is None:
         return
     sequences = Sequence.objects.filter(
-        enroll_form_id=event.object_id,
+        enroll_form_id=event.data.get("form"),
         status__in=(SequenceStatus.ACTIVE, SequenceStatus.PAUSED),
     )
     contact = (
@@ -114,7 +114,7 @@ HANDLERS: dict[str, Callable[[Event], None]] = {
     "contact.updated": on_contact_updated,
     "lead.converted": on_lead_converted,
     "opportunity.won": on_opportunity_won,
-    "capture_form.submitted": on_form_submitted,
+    "form.submitted": on_form_submitted,
     "email.opened": _engagement("opened_at"),
     "email.clicked": _engagement("clicked_at"),
 }

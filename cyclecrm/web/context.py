@@ -44,6 +44,13 @@ MORE = [
             ("Campaigns", "campaign_list", "megaphone", "campaign"),
         ],
     ),
+    (
+        "Automation",
+        [
+            ("Workflow rules", "workflow_list", "lightning-charge", "workflow"),
+            ("Webhooks", "webhook_list", "broadcast", "webhook"),
+        ],
+    ),
 ]
 SETTINGS = [
     ("Users", "user_list", "people", "user"),

@@ -16,6 +16,7 @@ from django.utils import timezone
 from faker import Faker
 
 from cyclecrm.core.demo import (
+    automation,
     campaigns,
     directory,
     interactions,
@@ -52,6 +53,7 @@ STEPS: list[tuple[str, Step]] = [
     ("nurture", nurture.build_nurture),
     ("mailings", mailings.build_mailings),
     ("campaigns", campaigns.build_campaigns),
+    ("automation", automation.build_automation),
 ]
 
 

@@ -297,12 +297,12 @@ def submission_confirm(*, token: str) -> Confirmation:
 
 
 def _emit_submitted(submission: FormSubmission) -> None:
-    """`capture_form.submitted` once a submission is accepted (at once, or when its address is
-    confirmed); nurture sequences enroll from it."""
+    """`form.submitted` (the lead as its record) once a submission is accepted: at once, or
+    when its address is confirmed. Workflow rules trigger on it and sequences enroll from it."""
     if submission.lead_id is None:
         return
-    data = {"lead": submission.lead_id, "submission": submission.pk}
-    emit(Event("capture_form.submitted", "capture_form", submission.form_id, None, data))
+    data = {"form": submission.form_id, "submission": submission.pk, "lead": submission.lead_id}
+    emit(Event("form.submitted", "lead", submission.lead_id, system_actor().pk, data))
 
 
 def _give_consent(submission: FormSubmission, now: Any) -> None:

@@ -1,4 +1,4 @@
-"""Enrollment sources: form submissions (the capture_form.submitted event), the public enroll()
+"""Enrollment sources: form submissions (the form.submitted event), the public enroll()
 for workflow rules, segments; the open-enrollment uniqueness; archiving."""
 
 import pytest

@@ -9,6 +9,7 @@ the value is "not equal". Every condition is therefore two-valued and `{"not": .
 exact complement of what it wraps, whatever SQL's NULL logic would say."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -63,8 +64,11 @@ class CompiledRules:
 
 
 class _Compiler:
-    def __init__(self, hidden: frozenset[str]) -> None:
+    def __init__(
+        self, hidden: frozenset[str], resolve: Callable[[str], FieldSpec | None] = field_spec
+    ) -> None:
         self.hidden = hidden
+        self.resolve = resolve
         self.errors: dict[str, list[str]] = {}
         self.hidden_paths: list[str] = []
         self.annotations: dict[str, Expression] = {}
@@ -106,7 +110,7 @@ class _Compiler:
         for key in sorted(set(node) - CONDITION_KEYS):
             self.error(f"{path}.{key}", f"Unknown key '{key}'; use field, op and value.")
         name, op = node.get("field"), node.get("op")
-        spec = field_spec(name) if isinstance(name, str) else None
+        spec = self.resolve(name) if isinstance(name, str) else None
         if spec is None:
             return self.error(f"{path}.field", f"Unknown field {_quoted(name)}.")
         if op not in ALL_OPS:
@@ -130,13 +134,19 @@ class _Compiler:
 
 
 def compile_rules(
-    rules: Any, *, prefix: str = "rules", hidden: frozenset[str] = frozenset()
+    rules: Any,
+    *,
+    prefix: str = "rules",
+    hidden: frozenset[str] = frozenset(),
+    fields: Callable[[str], FieldSpec | None] = field_spec,
 ) -> CompiledRules:
     """Validate `rules` and compile them; errors name the rule path (`rules.all[2].field`).
 
     `hidden` are the contact fields hidden from the actor (`custom.<key>` for custom fields):
-    a rule testing one is refused with 403, since its members would reveal the values."""
-    compiler = _Compiler(hidden)
+    a rule testing one is refused with 403, since its members would reveal the values.
+    `fields` resolves a field key to its spec: the contact catalog by default; automation passes
+    the catalog of another record type (see docs/adr/0014)."""
+    compiler = _Compiler(hidden, fields)
     condition = compiler.group(rules, prefix, 1)
     if compiler.errors:
         raise RuleError(fields=compiler.errors)
