@@ -16,7 +16,8 @@ def test_demo_builds_interactions_with_engagement():
         "demo", "--contacts", "80", "--accounts", "6", stdout=io.StringIO(), stderr=io.StringIO()
     )
 
-    assert Interaction.objects.count() == 64
+    # 64 from the interactions step; later steps (sequences, mailings) log their e-mails too.
+    assert Interaction.objects.count() >= 64
     assert set(Interaction.objects.values_list("channel", flat=True)) <= set(Channel.values)
     assert not Interaction.objects.filter(contact__isnull=True).exists()
     engaged = Contact.objects.filter(interactions_90d__gt=0)
