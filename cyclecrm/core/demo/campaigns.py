@@ -54,6 +54,8 @@ def _campaigns(context: DemoContext) -> list[tuple[Campaign, str]]:
     owner = context.users.get("marketer") or context.users.get("admin")
     today = context.now.date()
     built = []
+    # Running the demo again replaces its campaigns (their costs, members and touches go too).
+    Campaign.objects.filter(code__in=[row[1] for row in DEMO_CAMPAIGNS]).delete()
     for index, (name, code, kind, status, budget, costs, channel) in enumerate(DEMO_CAMPAIGNS):
         start = today - dt.timedelta(days=150 - index * 25)
         campaign = Campaign.objects.create(
