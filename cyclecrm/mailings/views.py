@@ -23,7 +23,7 @@ from cyclecrm.identity.models import Action, Level
 from cyclecrm.mailings import rendering, selectors
 from cyclecrm.mailings.forms import FIELDS, MailingForm, TestSendForm
 from cyclecrm.mailings.models import Mailing
-from cyclecrm.mailings.services import audience, mailings, sending, tracking
+from cyclecrm.mailings.services import abtest, audience, mailings, sending, tracking
 from cyclecrm.segments import selectors as segment_selectors
 from cyclecrm.web.errors import crm_view
 
@@ -60,11 +60,14 @@ def mailing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         limit=RECIPIENTS_PER_PAGE,
         cursor=request.GET.get("cursor") or None,
     )
+    can_edit = access.can(actor, Action.EDIT, mailing)
     context = {
         "mailing": mailing,
         "stats": selectors.mailing_stats(mailing=mailing),
+        "ab": selectors.ab_results(mailing=mailing),
+        "can_choose": can_edit and mailing.ab_state in abtest.CHOOSABLE,
         "page": page,
-        "can_edit": access.can(actor, Action.EDIT, mailing),
+        "can_edit": can_edit,
         "test_form": TestSendForm(initial={"to": actor.email}),
         "preview_contact": request.GET.get("contact", ""),
     }
@@ -157,7 +160,8 @@ def _preview_contact(request: HttpRequest, mailing: Mailing) -> Any:
 @crm_view
 @require_POST
 def mailing_action(request: HttpRequest, pk: int) -> HttpResponse:
-    """Send now, schedule, pause, resume, cancel or test-send (the buttons on the detail)."""
+    """Send now, schedule, pause, resume, cancel, test-send or send an A/B variant to the rest
+    (the buttons on the detail)."""
     actor = request.user
     mailing = selectors.mailing_get(actor=actor, pk=pk, action=Action.EDIT)
     action = request.POST.get("action", "")
@@ -190,6 +194,10 @@ def _run_action(request: HttpRequest, mailing: Mailing, action: str) -> str:
         return {"pause": "Paused.", "resume": "Sending resumed.", "cancel": "Cancelled."}[action]
     if action == "test":
         return _test_send(request, mailing)
+    if action == "ab_winner":
+        variant = request.POST.get("variant", "")
+        abtest.send_variant_to_rest(actor=actor, mailing=mailing, variant=variant)
+        return f"Sending variant {variant} to the rest."
     raise Http404("Unknown action.")
 
 
