@@ -21,7 +21,7 @@ from cyclecrm.core.pagination import orderings_with_reverse, paginate
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level
 from cyclecrm.mailings import rendering, selectors
-from cyclecrm.mailings.forms import FIELDS, MailingForm, TestSendForm
+from cyclecrm.mailings.forms import FIELDS, MailingForm, TestSendForm, variant_initial
 from cyclecrm.mailings.models import Mailing
 from cyclecrm.mailings.services import abtest, audience, mailings, sending, tracking
 from cyclecrm.segments import selectors as segment_selectors
@@ -82,7 +82,7 @@ def mailing_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         raise Forbidden("You may not create mailings.")
     initial: dict[str, Any] = {}
     if mailing is not None:
-        initial = {name: getattr(mailing, name) for name in FIELDS}
+        initial = {name: getattr(mailing, name) for name in FIELDS} | variant_initial(mailing)
     form = MailingForm(request.POST or None, initial=initial, actor=actor)
     if request.method == "POST" and form.is_valid():
         try:
@@ -107,9 +107,8 @@ def mailing_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 def _add_errors(form: MailingForm, exc: CrmError) -> None:
     for name, reasons in exc.fields.items():
-        target = name.removesuffix("_id")
         for reason in reasons:
-            form.add_error(target if target in form.fields else None, reason)
+            form.add_error(form.error_field(name), reason)
     if not exc.fields:
         form.add_error(None, exc.message)
 

@@ -308,3 +308,29 @@ def test_list_query_count_does_not_grow_with_variants(api_client, marketer, segm
     for _ in range(3):
         ab_mailing(marketer, segment)
     assert count() == one
+
+
+def test_the_editor_saves_variants_and_shows_their_errors(web_client, marketer, segment):
+    client = web_client(marketer)
+    form = {
+        "name": "Editor test", "subject": "Hello", "segment": segment.pk,
+        "html_body": "<p>Hi</p>", "rate_per_minute": 60, "ab_test_share": 30,
+        "ab_metric": "click", "ab_wait_hours": 1, "ab_min_sample": 50, "ab_min_effect": 0.05,
+        "variant_a_subject": "First", "variant_c_subject": "Third",
+        "variant_c_from_name": "Cy",
+    }  # fmt: skip
+
+    bad = client.post("/mailings/new/", {**form, "variant_c_subject": "{% if %}"})
+    saved = client.post("/mailings/new/", form)
+    mailing = Mailing.objects.get(name="Editor test")
+    edit_page = client.get(f"/mailings/{mailing.pk}/edit/").content.decode()
+
+    assert bad.status_code == 200
+    assert "Template error" in bad.context["form"].errors["variant_c_subject"][0]
+    assert saved.status_code == 302
+    assert mailing.ab_metric == "click" and mailing.ab_test_share == 30
+    assert mailing.ab_auto_winner is False  # an unticked checkbox
+    assert list(mailing.variants.values_list("label", "subject", "from_name")) == [
+        ("A", "First", ""), ("B", "Third", "Cy"),
+    ]  # fmt: skip
+    assert 'value="Third"' in edit_page
