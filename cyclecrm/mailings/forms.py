@@ -3,14 +3,15 @@ from typing import Any
 
 from django import forms
 
+from cyclecrm.campaigns.models import Campaign
 from cyclecrm.identity import access
-from cyclecrm.identity.models import User
+from cyclecrm.identity.models import Action, User
 from cyclecrm.integrations.models import EmailTemplate
 from cyclecrm.mailings.models import AbMetric, Mailing
 from cyclecrm.segments.models import Segment
 
 FIELDS = (
-    "name", "subject", "segment", "from_name", "from_email", "reply_to", "template",
+    "name", "subject", "segment", "campaign", "from_name", "from_email", "reply_to", "template",
     "html_body", "text_body", "rate_per_minute", "ab_test_share", "ab_metric", "ab_wait_hours",
     "ab_auto_winner", "ab_min_sample", "ab_min_effect", "ab_seed",
 )  # fmt: skip
@@ -34,6 +35,11 @@ class MailingForm(forms.Form):
         max_length=300, help_text="Merge fields allowed: {{ contact.first_name }}."
     )
     segment = forms.ModelChoiceField(queryset=Segment.objects.none(), label="Audience segment")
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.none(),
+        required=False,
+        help_text="Recipients become its members when sent; clicks become its touches.",
+    )
     from_name = forms.CharField(max_length=200, required=False)
     from_email = forms.EmailField(required=False, help_text="Defaults to the server's sender.")
     reply_to = forms.EmailField(required=False)
@@ -112,6 +118,11 @@ class MailingForm(forms.Form):
         segment_field = self.fields["segment"]
         assert isinstance(segment_field, forms.ModelChoiceField)
         segment_field.queryset = access.restrict(Segment.objects.all(), actor).order_by("name")
+        campaign_field = self.fields["campaign"]
+        assert isinstance(campaign_field, forms.ModelChoiceField)
+        campaign_field.queryset = access.restrict(
+            Campaign.objects.all(), actor, Action.EDIT
+        ).order_by("name")
         template_field = self.fields["template"]
         assert isinstance(template_field, forms.ModelChoiceField)
         template_field.queryset = access.restrict(
@@ -126,6 +137,8 @@ class MailingForm(forms.Form):
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         segment, template = data.pop("segment"), data.pop("template")
+        campaign = data.pop("campaign")
+        data["campaign_id"] = campaign.pk if campaign else None
         data["segment_id"] = segment.pk if segment else None
         data["template_id"] = template.pk if template else None
         for name in AB_OPTIONAL:

@@ -54,6 +54,14 @@ class Mailing(BaseRecord):
     segment = models.ForeignKey(
         "segments.Segment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Sending makes the recipients campaign members; clicks become campaign touches.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mailings",
+    )
     rate_per_minute = models.PositiveIntegerField(default=60)
     status = models.CharField(
         max_length=10, choices=MailingStatus.choices, default=MailingStatus.DRAFT

@@ -43,6 +43,10 @@ class MailingFieldsIn(InputSchema):
     html_body: str | None = Field(None, max_length=200000, description=BODY_DOC)
     text_body: str | None = Field(None, max_length=100000)
     segment_id: int | None = Field(None, ge=1, le=MAX_ID, description="The audience.")
+    campaign_id: int | None = Field(
+        None, ge=1, le=MAX_ID,
+        description="Recipients become its members when sent; clicks become its touches.",
+    )  # fmt: skip
     rate_per_minute: int | None = Field(None, ge=1, le=10000)
     owner_id: int | None = Field(None, ge=1, le=MAX_ID, description="Defaults to you.")
     team_id: int | None = Field(None, ge=1, le=MAX_ID)
@@ -81,6 +85,7 @@ class MailingOut(OutputSchema):
     html_body: str
     text_body: str
     segment_id: int | None = None
+    campaign_id: int | None = None
     rate_per_minute: int
     status: str
     scheduled_at: dt.datetime | None = None

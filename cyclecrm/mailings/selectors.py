@@ -15,7 +15,7 @@ from cyclecrm.mailings.models import Mailing, MailingRecipient, RecipientState
 def mailing_list(*, actor: User, action: str = Action.READ) -> QuerySet[Mailing]:
     return (
         access.restrict(Mailing.objects.all(), actor, action)
-        .select_related("owner", "segment")
+        .select_related("owner", "segment", "campaign")
         .prefetch_related("variants")
     )
 

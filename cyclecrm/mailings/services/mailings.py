@@ -11,7 +11,7 @@ from django.utils import timezone
 from cyclecrm.core.errors import FieldErrors, ValidationFailed
 from cyclecrm.core.records import record_create, record_delete, record_update
 from cyclecrm.identity import access
-from cyclecrm.identity.models import User
+from cyclecrm.identity.models import Action, User
 from cyclecrm.integrations.models import EmailTemplate
 from cyclecrm.integrations.templating import check_template, sanitize_html
 from cyclecrm.mailings.models import Mailing, MailingStatus
@@ -20,7 +20,8 @@ from cyclecrm.segments.models import Segment
 
 MAILING_FIELDS = {
     "name", "subject", "from_name", "from_email", "reply_to", "template_id", "html_body",
-    "text_body", "segment_id", "rate_per_minute", "scheduled_at", "owner_id", "team_id",
+    "text_body", "segment_id", "campaign_id", "rate_per_minute", "scheduled_at", "owner_id",
+    "team_id",
 } | abtest.AB_FIELDS  # fmt: skip
 MAX_RATE = 10000
 NOT_EDITABLE = "Only a draft or scheduled mailing can be changed."
@@ -55,6 +56,9 @@ def _check_links(actor: User, data: dict[str, Any], errors: FieldErrors) -> None
         and not access.restrict(Segment.objects.filter(pk=segment_id), actor).exists()
     ):
         errors.add("segment_id", "No segment with this id.")
+    campaign_id = data.get("campaign_id")
+    if campaign_id is not None and not _may_feed(actor, campaign_id):
+        errors.add("campaign_id", "No campaign you may edit with this id.")
     template_id = data.get("template_id")
     if (
         template_id is not None
@@ -63,6 +67,14 @@ def _check_links(actor: User, data: dict[str, Any], errors: FieldErrors) -> None
         ).exists()
     ):
         errors.add("template_id", "No active template with this id.")
+
+
+def _may_feed(actor: User, campaign_id: Any) -> bool:
+    """Sending adds members and touches to the campaign, so linking needs its edit right."""
+    from cyclecrm.campaigns.models import Campaign
+
+    campaigns = access.restrict(Campaign.objects.filter(pk=campaign_id), actor, Action.EDIT)
+    return campaigns.exists()
 
 
 def _normalize(

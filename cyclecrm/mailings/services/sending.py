@@ -29,7 +29,7 @@ from cyclecrm.identity.system import system_actor
 from cyclecrm.integrations.services.outbound import _describe
 from cyclecrm.mailings import rendering, tokens
 from cyclecrm.mailings.models import Mailing, MailingRecipient, MailingStatus, RecipientState
-from cyclecrm.mailings.services import abtest
+from cyclecrm.mailings.services import abtest, campaign_link
 from cyclecrm.mailings.services.mailings import set_status
 
 INTERRUPTED = "Interrupted while sending; delivery unknown, not sent again."
@@ -138,7 +138,7 @@ def mailing_send_batch(
         result.locked = True
         return result
     try:
-        mailing = Mailing.objects.select_related("owner", "template").get(pk=mailing_id)
+        mailing = Mailing.objects.select_related("owner", "template", "campaign").get(pk=mailing_id)
         result.interrupted = _recover_interrupted(mailing)
         batch = min(limit or mailing.rate_per_minute, MAX_BATCH)
         _send_pending(mailing, batch, result, get_connection(backend, fail_silently=False))
@@ -158,6 +158,7 @@ def _send_pending(mailing: Mailing, limit: int, result: BatchResult, connection:
     domain = tokens.bounce_domain()
     links = rendering.LinkBook(mailing)
     variants = {variant.label: variant for variant in mailing.variants.all()}
+    sent_contacts: list[int] = []
     connection.open()
     try:
         for position, recipient_id in enumerate(ids, start=1):
@@ -177,8 +178,10 @@ def _send_pending(mailing: Mailing, limit: int, result: BatchResult, connection:
                 result.failed += 1
             else:
                 result.sent += 1
+                sent_contacts.append(recipient.contact_id)
     finally:
         connection.close()
+        campaign_link.members_sent(mailing, sent_contacts)
 
 
 def _mark_sent(mailing: Mailing) -> None:
@@ -186,6 +189,7 @@ def _mark_sent(mailing: Mailing) -> None:
     set_status(system_actor(), mailing, MailingStatus.SENT)
     Mailing.objects.filter(pk=mailing.pk).update(finished_at=timezone.now())
     abtest.test_groups_sent(mailing)
+    campaign_link.all_sent_members(mailing)
 
 
 def mailings_restart_stalled(*, now: dt.datetime | None = None) -> list[int]:
