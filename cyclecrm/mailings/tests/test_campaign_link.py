@@ -1,16 +1,23 @@
 """A mailing linked to a campaign: its recipients become members when sent, a tracked click
 records a touch and moves the member to responded; linking needs the campaign's edit right."""
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
+from django.utils import timezone
 
 from cyclecrm.campaigns.models import CampaignMember, CampaignTouch, MemberStatus, TouchChannel
+from cyclecrm.campaigns.selectors import campaign_figures
 from cyclecrm.campaigns.tests.factories import make_campaign
 from cyclecrm.mailings import tokens
+from cyclecrm.mailings.selectors import mailing_stats
 from cyclecrm.mailings.services.audience import mailing_start
 from cyclecrm.mailings.services.campaign_link import all_sent_members
 from cyclecrm.mailings.services.mailings import mailing_update
 from cyclecrm.mailings.services.sending import mailing_send_batch
 from cyclecrm.mailings.services.tracking import track_click
+from cyclecrm.pipeline.tests.factories import make_opportunity, make_pipeline
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
@@ -76,3 +83,25 @@ def test_linking_needs_the_campaigns_edit_right(
     assert "campaign_id" in refused.json()["error"]["fields"]
     assert allowed.status_code == 201 and allowed.json()["campaign_id"] == campaign.pk
     assert f'href="/campaigns/{campaign.pk}/"' in page
+
+
+def test_mailing_conversions_and_campaign_customers_follow_their_definitions(
+    admin, marketer, mailing, audience, smtp_server
+):
+    campaign = make_campaign(marketer)
+    mailing = mailing_update(actor=marketer, mailing=mailing, data={"campaign_id": campaign.pk})
+    mailing_start(actor=marketer, mailing=mailing)
+    mailing_send_batch(mailing_id=mailing.pk)
+    ada = mailing.recipients.get(contact=audience["ada"])
+    track_click(signed=tokens.sign("click", f"{ada.token}.{mailing.links.get().pk}"))
+    pipeline = make_pipeline("Sales", is_default=True)
+    later = timezone.now() + dt.timedelta(hours=1)
+    for name in ("ada", "bob"):  # both buy; only Ada clicked
+        make_opportunity(
+            admin, pipeline=pipeline, stage_name="Closed won", amount=Decimal("100.00"),
+            contact=audience[name], created_at=later,
+        )  # fmt: skip
+
+    # a mailing conversion needs only the message; a campaign customer needs a touch
+    assert mailing_stats(mailing=mailing)["conversions"] == 2
+    assert campaign_figures(campaign=campaign).customers == 1
