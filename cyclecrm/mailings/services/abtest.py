@@ -181,7 +181,10 @@ def mailings_evaluate_ab_tests(*, now: dt.datetime | None = None) -> list[int]:
     for mailing in due.order_by("id"):
         decision = ab_decision(mailing=mailing)
         if decision.verdict == "winner" and mailing.ab_auto_winner:
-            send_variant_to_rest(actor=system_actor(), mailing=mailing, variant=decision.winner)
+            try:
+                send_variant_to_rest(actor=system_actor(), mailing=mailing, variant=decision.winner)
+            except ValidationFailed:
+                continue  # a person chose a variant meanwhile: theirs stands
             Mailing.objects.filter(pk=mailing.pk).update(ab_reason=decision.reason[:500])
         else:
             reason = decision.reason
