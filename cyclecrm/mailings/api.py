@@ -9,10 +9,13 @@ from ninja import Query, Router, Status
 from cyclecrm.api.lists import PageParams, page_body
 from cyclecrm.api.record_routes import add_record_routes
 from cyclecrm.api.schemas import RecordId, cursor_page, error_responses, visible_record
+from cyclecrm.core.errors import NotFound
 from cyclecrm.core.pagination import orderings_with_reverse, paginate
 from cyclecrm.identity.models import Action
 from cyclecrm.mailings import rendering, selectors
 from cyclecrm.mailings.schemas import (
+    AbResultsOut,
+    AbWinnerIn,
     BounceIn,
     MailingCreateIn,
     MailingOut,
@@ -24,7 +27,7 @@ from cyclecrm.mailings.schemas import (
     TestSendIn,
     TestSentOut,
 )
-from cyclecrm.mailings.services import audience, mailings, sending, tracking
+from cyclecrm.mailings.services import abtest, audience, mailings, sending, tracking
 
 mailings_router = Router(tags=["mailings"])
 
@@ -234,6 +237,38 @@ def list_mailing_recipients(
 def get_mailing_stats(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
     mailing = selectors.mailing_get(actor=request.auth, pk=id)
     return selectors.mailing_stats(mailing=mailing)
+
+
+@mailings_router.get(
+    "/{id}/ab-results",
+    response={200: AbResultsOut, **error_responses(404, 422)},
+    operation_id="get_mailing_ab_results",
+    summary="A/B test results",
+    description="Per variant: counts, the metric's rate with its Wilson interval, the difference "
+    "to the control (A) with its interval and p-value, the probability to be best; the verdict "
+    "with its reason. 404 when the mailing has no A/B test.",
+)
+def get_mailing_ab_results(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
+    mailing = selectors.mailing_get(actor=request.auth, pk=id)
+    results = selectors.ab_results(mailing=mailing)
+    if results is None:
+        raise NotFound("This mailing has no A/B test.")
+    return results
+
+
+@mailings_router.post(
+    "/{id}/ab-winner",
+    response={200: MailingOut, **error_responses(403, 404, 409, 422)},
+    operation_id="send_mailing_ab_winner",
+    summary="Send a variant to the rest",
+    description="Sends the chosen variant to the held-back recipients, each once; only after "
+    "the test groups were sent and before a winner was sent.",
+)
+def send_mailing_ab_winner(request: HttpRequest, payload: AbWinnerIn, id: int = RecordId) -> dict:
+    mailing = abtest.send_variant_to_rest(
+        actor=request.auth, mailing=_edit(request, id), variant=payload.variant
+    )
+    return visible_record(request.auth, mailing, MailingOut)
 
 
 add_record_routes(

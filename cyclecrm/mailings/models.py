@@ -18,6 +18,20 @@ class MailingStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class AbMetric(models.TextChoices):
+    OPEN = "open", "Unique opens"
+    CLICK = "click", "Unique clicks"
+    CONVERSION = "conversion", "Conversions"
+
+
+class AbState(models.TextChoices):
+    NONE = "", "No A/B test"
+    TESTING = "testing", "Sending the test groups"
+    WAITING = "waiting", "Waiting for results"
+    AWAITING_CHOICE = "awaiting_choice", "Waiting for a manual choice"
+    WINNER_SENT = "winner_sent", "Winner sent to the rest"
+
+
 class Mailing(BaseRecord):
     name = models.CharField(max_length=200)
     subject = models.CharField(max_length=300)
@@ -40,6 +54,14 @@ class Mailing(BaseRecord):
     segment = models.ForeignKey(
         "segments.Segment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Sending makes the recipients campaign members; clicks become campaign touches.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mailings",
+    )
     rate_per_minute = models.PositiveIntegerField(default=60)
     status = models.CharField(
         max_length=10, choices=MailingStatus.choices, default=MailingStatus.DRAFT
@@ -53,11 +75,35 @@ class Mailing(BaseRecord):
     batch_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Suppressed recipients by reason, counted when the audience was snapshot.
     suppressed = models.JSONField(default=dict, blank=True, editable=False)
+    # A/B test (docs/ab-testing.md): active when the mailing has two or more variants.
+    ab_test_share = models.PositiveSmallIntegerField(
+        default=20, help_text="Percent of the eligible audience split between the variants."
+    )
+    ab_metric = models.CharField(max_length=10, choices=AbMetric.choices, default=AbMetric.OPEN)
+    ab_wait_hours = models.PositiveSmallIntegerField(default=4)
+    ab_auto_winner = models.BooleanField(
+        default=True, help_text="Send a declared winner to the rest without a click."
+    )
+    ab_seed = models.CharField(max_length=64, blank=True, help_text="Defaults to the mailing id.")
+    ab_alpha = models.FloatField(default=0.05)
+    ab_min_sample = models.PositiveIntegerField(default=100)
+    ab_min_effect = models.FloatField(
+        default=0.02, help_text="Smallest absolute change of the rate worth detecting."
+    )
+    ab_state = models.CharField(
+        max_length=16, choices=AbState.choices, default=AbState.NONE, blank=True, editable=False
+    )
+    ab_evaluate_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ab_winner = models.CharField(max_length=20, blank=True, editable=False)
+    ab_reason = models.CharField(max_length=500, blank=True, editable=False)
 
     record_type = "mailing"
     derived_fields = frozenset(
-        {"started_at", "finished_at", "lease_until", "batch_at", "suppressed"}
-    )
+        {
+            "started_at", "finished_at", "lease_until", "batch_at", "suppressed", "ab_state",
+            "ab_evaluate_at", "ab_winner", "ab_reason",
+        }
+    )  # fmt: skip
     history_exclude = BaseRecord.history_exclude | derived_fields
 
     class Meta(BaseRecord.Meta):
@@ -65,6 +111,7 @@ class Mailing(BaseRecord):
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="mailings_mailing_created_idx"),
             models.Index(fields=["status", "scheduled_at"], name="mailings_mailing_status_idx"),
+            models.Index(fields=["ab_state", "ab_evaluate_at"], name="mailings_mailing_ab_idx"),
         ]
 
     def __str__(self) -> str:
@@ -75,8 +122,29 @@ class Mailing(BaseRecord):
         return self.status in (MailingStatus.DRAFT, MailingStatus.SCHEDULED)
 
 
+class MailingVariant(models.Model):
+    """One arm of a mailing's A/B test; blank fields fall back to the mailing's own. The first
+    variant by label (A) is the control."""
+
+    mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="variants")
+    label = models.CharField(max_length=20)
+    subject = models.CharField(max_length=300, blank=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    html_body = models.TextField(blank=True, max_length=200000, help_text="Sanitized HTML.")
+
+    class Meta:
+        ordering = ["mailing", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["mailing", "label"], name="mailings_variant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailing_id}:{self.label}"
+
+
 class RecipientState(models.TextChoices):
     PENDING = "pending", "Pending"
+    HELD = "held", "Held back for the A/B winner"
     SUPPRESSED = "suppressed", "Suppressed"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
@@ -112,6 +180,7 @@ class MailingRecipient(models.Model):
     email = models.CharField(max_length=254, blank=True)
     token = models.CharField(max_length=32, unique=True)
     variant = models.CharField(max_length=20, null=True, blank=True)
+    held_back = models.BooleanField(default=False)
     state = models.CharField(
         max_length=10, choices=RecipientState.choices, default=RecipientState.PENDING
     )

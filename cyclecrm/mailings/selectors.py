@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from cyclecrm.analytics import experiments
 from cyclecrm.contacts.models import Contact
 from cyclecrm.core.errors import NotFound
 from cyclecrm.identity import access
@@ -12,7 +13,11 @@ from cyclecrm.mailings.models import Mailing, MailingRecipient, RecipientState
 
 
 def mailing_list(*, actor: User, action: str = Action.READ) -> QuerySet[Mailing]:
-    return access.restrict(Mailing.objects.all(), actor, action).select_related("owner", "segment")
+    return (
+        access.restrict(Mailing.objects.all(), actor, action)
+        .select_related("owner", "segment", "campaign")
+        .prefetch_related("variants")
+    )
 
 
 def mailing_get(*, actor: User, pk: Any, action: str = Action.READ) -> Mailing:
@@ -86,4 +91,105 @@ def mailing_stats(*, mailing: Mailing) -> dict[str, Any]:
         "unsubscribe_rate": _rate(counts["unsubscribed"], delivered),
         "conversion_rate": _rate(counts["conversions"], delivered),
         "suppressed_by_reason": dict(mailing.suppressed or {}),
+    }
+
+
+_COUNT_KEYS = ("recipients", "sent", "delivered", "opened", "clicked", "conversions")
+_METRIC_COUNT = {"open": "opened", "click": "clicked", "conversion": "conversions"}
+
+
+def _variant_counts(mailing: Mailing) -> dict[str, dict[str, int]]:
+    """Per-variant counts of the test groups (held-back rows excluded), one grouped query."""
+    states = RecipientState
+    rows = (
+        MailingRecipient.objects.filter(mailing=mailing, held_back=False, variant__isnull=False)
+        .values("variant")
+        .annotate(
+            recipients=Count("id"),
+            sent=Count("id", filter=Q(sent_at__isnull=False)),
+            bounced=Count("id", filter=Q(state=states.BOUNCED, sent_at__isnull=False)),
+            opened=Count("id", filter=Q(first_opened_at__isnull=False)),
+            clicked=Count("id", filter=Q(first_clicked_at__isnull=False)),
+            conversions=Count("id", filter=conversion_q()),
+        )
+        .order_by()
+    )
+    return {row.pop("variant"): row for row in rows}
+
+
+def _ab_inputs(
+    mailing: Mailing,
+) -> tuple[list[experiments.Variant], dict[str, dict[str, int]]]:
+    counts = _variant_counts(mailing)
+    metric = _METRIC_COUNT[mailing.ab_metric]
+    variants = []
+    for variant in mailing.variants.order_by("label"):
+        row = counts.get(variant.label) or dict.fromkeys(
+            ("recipients", "sent", "bounced", "opened", "clicked", "conversions"), 0
+        )
+        row["delivered"] = max(row["sent"] - row["bounced"], 0)
+        row["successes"] = min(row[metric], row["delivered"])
+        counts[variant.label] = row
+        variants.append(experiments.Variant(variant.label, row["successes"], row["delivered"]))
+    return variants, counts
+
+
+def ab_decision(*, mailing: Mailing) -> experiments.Decision:
+    """`experiments.decide` on the mailing's metric: trials are the delivered messages of each
+    test group, successes its unique opens, clicks or conversions; A is the control."""
+    variants, _ = _ab_inputs(mailing)
+    return _decide(mailing, variants)
+
+
+def _decide(mailing: Mailing, variants: list[experiments.Variant]) -> experiments.Decision:
+    return experiments.decide(
+        variants,
+        alpha=mailing.ab_alpha,
+        min_sample=mailing.ab_min_sample,
+        minimum_effect=mailing.ab_min_effect,
+    )
+
+
+def ab_results(*, mailing: Mailing) -> dict[str, Any] | None:
+    """The results page's figures, or None when the mailing has no A/B test."""
+    if mailing.variants.count() < 2:
+        return None
+    variants, counts = _ab_inputs(mailing)
+    decision = _decide(mailing, variants)
+    held = MailingRecipient.objects.filter(mailing=mailing, held_back=True).count()
+    rows = []
+    for variant, result in zip(mailing.variants.order_by("label"), decision.variants, strict=True):
+        comparison = result.comparison
+        rows.append(
+            {
+                "label": variant.label,
+                "subject": variant.subject or mailing.subject,
+                "from_name": variant.from_name or mailing.from_name,
+                **{key: counts[variant.label][key] for key in _COUNT_KEYS},
+                "rate": result.rate,
+                "ci_low": result.ci_low,
+                "ci_high": result.ci_high,
+                "probability_best": result.probability_best,
+                "difference": comparison.difference if comparison else None,
+                "difference_ci_low": comparison.ci_low if comparison else None,
+                "difference_ci_high": comparison.ci_high if comparison else None,
+                "p_value": comparison.p_value if comparison else None,
+            }
+        )
+    return {
+        "metric": mailing.ab_metric,
+        "state": mailing.ab_state,
+        "test_share": mailing.ab_test_share,
+        "evaluate_at": mailing.ab_evaluate_at,
+        "auto_winner": mailing.ab_auto_winner,
+        "held_back": held,
+        "sent_winner": mailing.ab_winner or None,
+        "alpha": decision.alpha,
+        "corrected_alpha": decision.corrected_alpha,
+        "required_per_variant": decision.required_per_variant,
+        "verdict": decision.verdict,
+        "winner": decision.winner,
+        "reason": decision.reason,
+        "recorded_reason": mailing.ab_reason,
+        "variants": rows,
     }

@@ -3,6 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from cyclecrm.mailings.services.abtest import mailings_evaluate_ab_tests
 from cyclecrm.mailings.services.scheduling import mailings_start_due
 from cyclecrm.mailings.services.sending import mailing_send_batch, mailings_restart_stalled
 
@@ -25,3 +26,10 @@ def start_scheduled_mailings() -> None:
     worker died (their next batch was lost with it)."""
     mailings_start_due()
     mailings_restart_stalled()
+
+
+@db_periodic_task(crontab(minute="*"))
+def evaluate_ab_tests() -> None:
+    """Every minute: A/B tests whose waiting period is over get their verdict; a declared
+    winner goes to the held-back rest when the mailing sends winners automatically."""
+    mailings_evaluate_ab_tests()

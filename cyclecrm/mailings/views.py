@@ -21,9 +21,9 @@ from cyclecrm.core.pagination import orderings_with_reverse, paginate
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level
 from cyclecrm.mailings import rendering, selectors
-from cyclecrm.mailings.forms import FIELDS, MailingForm, TestSendForm
+from cyclecrm.mailings.forms import FIELDS, MailingForm, TestSendForm, variant_initial
 from cyclecrm.mailings.models import Mailing
-from cyclecrm.mailings.services import audience, mailings, sending, tracking
+from cyclecrm.mailings.services import abtest, audience, mailings, sending, tracking
 from cyclecrm.segments import selectors as segment_selectors
 from cyclecrm.web.errors import crm_view
 
@@ -60,11 +60,14 @@ def mailing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         limit=RECIPIENTS_PER_PAGE,
         cursor=request.GET.get("cursor") or None,
     )
+    can_edit = access.can(actor, Action.EDIT, mailing)
     context = {
         "mailing": mailing,
         "stats": selectors.mailing_stats(mailing=mailing),
+        "ab": selectors.ab_results(mailing=mailing),
+        "can_choose": can_edit and mailing.ab_state in abtest.CHOOSABLE,
         "page": page,
-        "can_edit": access.can(actor, Action.EDIT, mailing),
+        "can_edit": can_edit,
         "test_form": TestSendForm(initial={"to": actor.email}),
         "preview_contact": request.GET.get("contact", ""),
     }
@@ -79,7 +82,7 @@ def mailing_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         raise Forbidden("You may not create mailings.")
     initial: dict[str, Any] = {}
     if mailing is not None:
-        initial = {name: getattr(mailing, name) for name in FIELDS}
+        initial = {name: getattr(mailing, name) for name in FIELDS} | variant_initial(mailing)
     form = MailingForm(request.POST or None, initial=initial, actor=actor)
     if request.method == "POST" and form.is_valid():
         try:
@@ -104,9 +107,8 @@ def mailing_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 def _add_errors(form: MailingForm, exc: CrmError) -> None:
     for name, reasons in exc.fields.items():
-        target = name.removesuffix("_id")
         for reason in reasons:
-            form.add_error(target if target in form.fields else None, reason)
+            form.add_error(form.error_field(name), reason)
     if not exc.fields:
         form.add_error(None, exc.message)
 
@@ -157,7 +159,8 @@ def _preview_contact(request: HttpRequest, mailing: Mailing) -> Any:
 @crm_view
 @require_POST
 def mailing_action(request: HttpRequest, pk: int) -> HttpResponse:
-    """Send now, schedule, pause, resume, cancel or test-send (the buttons on the detail)."""
+    """Send now, schedule, pause, resume, cancel, test-send or send an A/B variant to the rest
+    (the buttons on the detail)."""
     actor = request.user
     mailing = selectors.mailing_get(actor=actor, pk=pk, action=Action.EDIT)
     action = request.POST.get("action", "")
@@ -190,6 +193,10 @@ def _run_action(request: HttpRequest, mailing: Mailing, action: str) -> str:
         return {"pause": "Paused.", "resume": "Sending resumed.", "cancel": "Cancelled."}[action]
     if action == "test":
         return _test_send(request, mailing)
+    if action == "ab_winner":
+        variant = request.POST.get("variant", "")
+        abtest.send_variant_to_rest(actor=actor, mailing=mailing, variant=variant)
+        return f"Sending variant {variant} to the rest."
     raise Http404("Unknown action.")
 
 

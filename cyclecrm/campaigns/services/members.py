@@ -144,3 +144,47 @@ def _restamp(member: CampaignMember, status: str, now: Any) -> bool:
         elif getattr(member, name) is None:
             setattr(member, name, now)
     return True
+
+
+def members_from_mailing(*, campaign: Campaign, contact_ids: Iterable[int], at: Any) -> int:
+    """Contacts a mailing of the campaign was sent to join it with status sent; members keep
+    their status. Called by the sending job (no actor: whoever linked the mailing to the
+    campaign needed the right to edit it). Idempotent; returns how many joined."""
+    ids = list(dict.fromkeys(contact_ids))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        present = set(
+            _members(campaign).filter(contact_id__in=ids).values_list("contact_id", flat=True)
+        )
+        new = [
+            CampaignMember(campaign=campaign, contact_id=pk, status=MemberStatus.SENT, sent_at=at)
+            for pk in ids
+            if pk not in present
+        ]
+        CampaignMember.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    return len(new)
+
+
+def member_responded(*, campaign: Campaign, contact_id: int, at: Any) -> None:
+    """A contact responded (e.g. clicked a tracked link): a member with status sent moves to
+    responded; a converted member stays converted; a non-member joins as responded."""
+    with transaction.atomic():
+        moved = (
+            _members(campaign)
+            .filter(contact_id=contact_id, status=MemberStatus.SENT)
+            .update(status=MemberStatus.RESPONDED, responded_at=at)
+        )
+        if not moved and not _members(campaign).filter(contact_id=contact_id).exists():
+            CampaignMember.objects.bulk_create(
+                [
+                    CampaignMember(
+                        campaign=campaign,
+                        contact_id=contact_id,
+                        status=MemberStatus.RESPONDED,
+                        sent_at=at,
+                        responded_at=at,
+                    )
+                ],
+                ignore_conflicts=True,
+            )

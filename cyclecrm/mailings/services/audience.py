@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cyclecrm.identity.models import User
 from cyclecrm.mailings.models import (
+    AbState,
     BounceKind,
     Mailing,
     MailingRecipient,
@@ -23,6 +24,7 @@ from cyclecrm.mailings.models import (
     RecipientState,
     SuppressionReason,
 )
+from cyclecrm.mailings.services import abtest
 from cyclecrm.mailings.services.mailings import check_ready, require_status, set_status
 from cyclecrm.mailings.tokens import new_token
 from cyclecrm.segments import selectors as segment_selectors
@@ -71,8 +73,8 @@ def audience_rows(*, actor: User, segment: Segment) -> list[dict[str, Any]]:
 
 
 def recipients_snapshot(*, actor: User, mailing: Mailing) -> Counter[str]:
-    """Create the recipient rows (inside the caller's transaction); returns the suppressed
-    counts by reason."""
+    """Create the recipient rows (inside the caller's transaction), split between the A/B
+    variants when the mailing has them; returns the suppressed counts by reason."""
     rows = audience_rows(actor=actor, segment=mailing.segment)
     bounced = _hard_bounced(row["id"] for row in rows)
     seen: set[str] = set()
@@ -92,6 +94,8 @@ def recipients_snapshot(*, actor: User, mailing: Mailing) -> Counter[str]:
                 reason=reason,
             )
         )
+    if abtest.split_recipients(mailing, recipients):
+        Mailing.objects.filter(pk=mailing.pk).update(ab_state=AbState.TESTING)
     MailingRecipient.objects.bulk_create(recipients, batch_size=BATCH_SIZE)
     return counts
 

@@ -11,16 +11,18 @@ from django.utils import timezone
 from cyclecrm.core.errors import FieldErrors, ValidationFailed
 from cyclecrm.core.records import record_create, record_delete, record_update
 from cyclecrm.identity import access
-from cyclecrm.identity.models import User
+from cyclecrm.identity.models import Action, User
 from cyclecrm.integrations.models import EmailTemplate
 from cyclecrm.integrations.templating import check_template, sanitize_html
 from cyclecrm.mailings.models import Mailing, MailingStatus
+from cyclecrm.mailings.services import abtest
 from cyclecrm.segments.models import Segment
 
 MAILING_FIELDS = {
     "name", "subject", "from_name", "from_email", "reply_to", "template_id", "html_body",
-    "text_body", "segment_id", "rate_per_minute", "scheduled_at", "owner_id", "team_id",
-}  # fmt: skip
+    "text_body", "segment_id", "campaign_id", "rate_per_minute", "scheduled_at", "owner_id",
+    "team_id",
+} | abtest.AB_FIELDS  # fmt: skip
 MAX_RATE = 10000
 NOT_EDITABLE = "Only a draft or scheduled mailing can be changed."
 NO_AUDIENCE = "Pick the segment to send to."
@@ -54,6 +56,9 @@ def _check_links(actor: User, data: dict[str, Any], errors: FieldErrors) -> None
         and not access.restrict(Segment.objects.filter(pk=segment_id), actor).exists()
     ):
         errors.add("segment_id", "No segment with this id.")
+    campaign_id = data.get("campaign_id")
+    if campaign_id is not None and not _may_feed(actor, campaign_id):
+        errors.add("campaign_id", "No campaign you may edit with this id.")
     template_id = data.get("template_id")
     if (
         template_id is not None
@@ -64,9 +69,23 @@ def _check_links(actor: User, data: dict[str, Any], errors: FieldErrors) -> None
         errors.add("template_id", "No active template with this id.")
 
 
-def _normalize(actor: User, data: dict[str, Any], current: Mailing | None) -> dict[str, Any]:
+def _may_feed(actor: User, campaign_id: Any) -> bool:
+    """Sending adds members and touches to the campaign, so linking needs its edit right."""
+    from cyclecrm.campaigns.models import Campaign
+
+    campaigns = access.restrict(Campaign.objects.filter(pk=campaign_id), actor, Action.EDIT)
+    return campaigns.exists()
+
+
+def _normalize(
+    actor: User, data: dict[str, Any], current: Mailing | None
+) -> tuple[dict[str, Any], list[dict[str, str]] | None]:
+    """The cleaned fields and, when given, the cleaned A/B variants (422 naming each field)."""
     errors = FieldErrors()
     data = dict(data)
+    variants = None
+    if "variants" in data:
+        variants = abtest.clean_variants(data.pop("variants"), errors)
     for name in sorted(set(data) - MAILING_FIELDS):
         errors.add(name, "Unknown field.")
     if current is not None and not current.is_editable:
@@ -85,26 +104,38 @@ def _normalize(actor: User, data: dict[str, Any], current: Mailing | None) -> di
         errors.add("rate_per_minute", f"Between 1 and {MAX_RATE} messages a minute.")
     _check_templates(data, errors)
     _check_links(actor, data, errors)
+    abtest.check_settings(data, errors)
     errors.raise_if_any()
-    return data
+    return data, variants
 
 
 def mailing_create(*, actor: User, data: dict[str, Any]) -> Mailing:
-    """Create a draft mailing; merge-field templates are compiled (422 naming the field)."""
-    data = _normalize(actor, data, None)
-    return record_create(actor=actor, model=Mailing, data=data)
+    """Create a draft mailing, with its A/B variants when given; merge-field templates are
+    compiled (422 naming the field)."""
+    data, variants = _normalize(actor, data, None)
+    with transaction.atomic():
+        mailing = record_create(actor=actor, model=Mailing, data=data)
+        if variants is not None:
+            abtest.replace_variants(mailing, variants)
+    return mailing
 
 
 def mailing_update(
     *, actor: User, mailing: Mailing, data: dict[str, Any], version: int | None = None
 ) -> Mailing:
-    data = _normalize(actor, data, mailing)
-    return record_update(
-        actor=actor,
-        instance=mailing,
-        data=data,
-        version=mailing.version if version is None else version,
-    )
+    """Change a draft or scheduled mailing; `variants`, when given, replace the A/B variants
+    (an empty list ends the test)."""
+    data, variants = _normalize(actor, data, mailing)
+    with transaction.atomic():
+        mailing = record_update(
+            actor=actor,
+            instance=mailing,
+            data=data,
+            version=mailing.version if version is None else version,
+        )
+        if variants is not None:
+            abtest.replace_variants(mailing, variants)
+    return mailing
 
 
 def mailing_delete(*, actor: User, mailing: Mailing) -> None:

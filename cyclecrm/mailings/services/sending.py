@@ -29,6 +29,7 @@ from cyclecrm.identity.system import system_actor
 from cyclecrm.integrations.services.outbound import _describe
 from cyclecrm.mailings import rendering, tokens
 from cyclecrm.mailings.models import Mailing, MailingRecipient, MailingStatus, RecipientState
+from cyclecrm.mailings.services import abtest, campaign_link
 from cyclecrm.mailings.services.mailings import set_status
 
 INTERRUPTED = "Interrupted while sending; delivery unknown, not sent again."
@@ -107,7 +108,8 @@ def _finish(recipient_id: int, error: str) -> None:
 def _send_one(
     mailing: Mailing, recipient: MailingRecipient, links: rendering.LinkBook, connection: Any
 ) -> str:
-    """Send to one claimed recipient; returns the error, or "" when the server took it."""
+    """Send to one claimed recipient (`mailing` is already the view of the recipient's A/B
+    variant); returns the error, or "" when the server took it."""
     try:
         rendered = rendering.render(mailing, recipient.contact, token=recipient.token, links=links)
         message = rendering.build_message(
@@ -136,7 +138,7 @@ def mailing_send_batch(
         result.locked = True
         return result
     try:
-        mailing = Mailing.objects.select_related("owner", "template").get(pk=mailing_id)
+        mailing = Mailing.objects.select_related("owner", "template", "campaign").get(pk=mailing_id)
         result.interrupted = _recover_interrupted(mailing)
         batch = min(limit or mailing.rate_per_minute, MAX_BATCH)
         _send_pending(mailing, batch, result, get_connection(backend, fail_silently=False))
@@ -155,6 +157,8 @@ def _send_pending(mailing: Mailing, limit: int, result: BatchResult, connection:
         return
     domain = tokens.bounce_domain()
     links = rendering.LinkBook(mailing)
+    variants = {variant.label: variant for variant in mailing.variants.all()}
+    sent_contacts: list[int] = []
     connection.open()
     try:
         for position, recipient_id in enumerate(ids, start=1):
@@ -167,20 +171,25 @@ def _send_pending(mailing: Mailing, limit: int, result: BatchResult, connection:
             recipient = MailingRecipient.objects.select_related("contact__account").get(
                 pk=recipient_id
             )
-            error = _send_one(mailing, recipient, links, connection)
+            view = abtest.variant_view(mailing, variants.get(recipient.variant or ""))
+            error = _send_one(view, recipient, links, connection)
             _finish(recipient_id, error)
             if error:
                 result.failed += 1
             else:
                 result.sent += 1
+                sent_contacts.append(recipient.contact_id)
     finally:
         connection.close()
+        campaign_link.members_sent(mailing, sent_contacts)
 
 
 def _mark_sent(mailing: Mailing) -> None:
     mailing.refresh_from_db()
     set_status(system_actor(), mailing, MailingStatus.SENT)
     Mailing.objects.filter(pk=mailing.pk).update(finished_at=timezone.now())
+    abtest.test_groups_sent(mailing)
+    campaign_link.all_sent_members(mailing)
 
 
 def mailings_restart_stalled(*, now: dt.datetime | None = None) -> list[int]:

@@ -35,6 +35,7 @@ from cyclecrm.mailings.models import (
     MailingRecipient,
     RecipientState,
 )
+from cyclecrm.mailings.services import campaign_link
 from cyclecrm.mailings.services.audience import UNSUBSCRIBE_SOURCE
 
 TRACKED_STATES = (RecipientState.SENT, RecipientState.BOUNCED, RecipientState.FAILED)
@@ -124,6 +125,7 @@ def track_click(*, signed: str) -> str | None:
         if _first(recipient, "first_clicked_at", "click_count"):
             _log_interaction(recipient, "Clicked", f"Link: {link.url}")
             _emit("mailing.clicked", recipient, url=link.url)
+        campaign_link.clicked(recipient)
     return link.url
 
 
