@@ -109,6 +109,7 @@ def test_opening_a_sequence_email_takes_the_opened_branch(
         assert enrollment.exit_reason == ""  # the "Opened" entry is no reply
         page = web_client(marketer).get(reverse("timeline_panel", args=["contact", ada.pk]))
         assert "Opened: Guide for Ada" in page.content.decode()
+        assert 'title="2 opens, 0 clicks">Opened</span>' in page.content.decode()
 
 
 def test_a_click_redirects_to_the_original_link_only_and_counts_as_an_open(
@@ -141,6 +142,7 @@ def test_a_click_redirects_to_the_original_link_only_and_counts_as_an_open(
     assert (row.open_count, row.click_count) == (1, 1)
     page = web_client(marketer).get(reverse("timeline_panel", args=["contact", ada.pk])).content
     assert "Clicked: Guide for Ada" in page.decode() and "Opened: Guide for Ada" in page.decode()
+    assert "Opened, clicked</span>" in page.decode()  # on the e-mail's own entry
 
 
 def test_tampered_tokens_are_not_found_and_redirect_nowhere(
