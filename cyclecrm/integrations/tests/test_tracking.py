@@ -135,3 +135,24 @@ def test_an_email_not_sent_yet_has_no_live_tracking(
     response = Client().get(tracking.open_url(email.pk).removeprefix(base))
     assert response.status_code == 404
     assert EmailTracking.objects.get(interaction=email).open_count == 0
+
+
+def test_a_repeated_open_is_a_few_queries_and_no_timeline_entry(
+    smtp_server,
+    huey_immediate,
+    django_capture_on_commit_callbacks,
+    django_assert_max_num_queries,
+    rep_a,
+    base,
+):
+    ada = make_contact(rep_a, email="ada@example.com")
+    send(rep_a, django_capture_on_commit_callbacks, contact=ada.pk, track=True)
+    _, [pixel] = urls(smtp_server)
+    client = Client()
+    client.get(pixel.removeprefix(base))
+    entries = Interaction.objects.count()
+
+    # the hot path (mail clients reload images): read, count, a no-op first-time update
+    with django_assert_max_num_queries(5):
+        assert client.get(pixel.removeprefix(base)).status_code == 200
+    assert Interaction.objects.count() == entries
