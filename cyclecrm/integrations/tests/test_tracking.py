@@ -156,3 +156,18 @@ def test_a_repeated_open_is_a_few_queries_and_no_timeline_entry(
     with django_assert_max_num_queries(5):
         assert client.get(pixel.removeprefix(base)).status_code == 200
     assert Interaction.objects.count() == entries
+
+
+def test_an_email_to_a_lead_notes_the_open_on_the_lead(
+    smtp_server, huey_immediate, django_capture_on_commit_callbacks, rep_a, base
+):
+    from cyclecrm.leads.models import Lead
+
+    lead = Lead.objects.create(last_name="Ng", email="ng@example.com", owner=rep_a)
+    email = send(rep_a, django_capture_on_commit_callbacks, lead=lead.pk, track=True)
+    _, [pixel] = urls(smtp_server)
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().get(pixel.removeprefix(base))
+    [note] = Interaction.objects.filter(lead=lead, direction="inbound")
+    assert (note.subject, note.contact_id) == ("Opened: Offer", None)
+    assert EmailTracking.objects.get(interaction=email).open_note == note
