@@ -31,7 +31,8 @@ DEFAULT_ORDERING = "-occurred_at"
 TIMELINE_PAGE_SIZE = 20
 # The record kinds a timeline is shown for, by the name of the interaction's link field.
 TIMELINE_LINKS = ("contact", "account", "lead", "opportunity", "case")
-_RELATED = ("owner", "contact", "account", "lead", "opportunity", "case")
+# `tracking`: the open/click row of a tracked e-mail (integrations), shown on its entry.
+_RELATED = ("owner", "contact", "account", "lead", "opportunity", "case", "tracking")
 
 
 def _with_related(queryset: QuerySet[Interaction]) -> QuerySet[Interaction]:

@@ -214,6 +214,9 @@ CYCLECRM = {
     # E-mail campaigns: bounces come back to bounces+<token>@ this domain and one-click
     # unsubscribes by mail to unsubscribe+<token>@ it (empty: DEFAULT_FROM_EMAIL's domain).
     "MAILING_BOUNCE_DOMAIN": os.environ.get("CYCLECRM_MAILING_BOUNCE_DOMAIN", ""),
+    # Open and click tracking of one-to-one e-mails sent from records (off by default;
+    # sequence e-mails follow their step's `track` flag). See docs/email.md.
+    "EMAIL_TRACK_ONE_TO_ONE": env_bool("CYCLECRM_EMAIL_TRACK_ONE_TO_ONE", default=False),
     "EMAIL_MAX_ATTACHMENT_BYTES": env_int(
         "CYCLECRM_EMAIL_MAX_ATTACHMENT_BYTES", default=10_000_000
     ),

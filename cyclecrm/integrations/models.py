@@ -146,3 +146,37 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return self.message_id or self.message_key
+
+
+class EmailTracking(models.Model):
+    """Opens and clicks of one tracked outgoing e-mail (a one-to-one or sequence e-mail; bulk
+    mailings keep theirs on `MailingRecipient`). Created when the e-mail is queued with tracking
+    on; `links` are the e-mail's http(s) links in order, filled when it is sent: a click URL
+    names its link by position inside the signed token. The first times make the unique counts
+    (set once by a conditional UPDATE), the counts include repeats."""
+
+    interaction = models.OneToOneField(
+        "activities.Interaction", on_delete=models.CASCADE, related_name="tracking"
+    )
+    links = models.JSONField(default=list, blank=True)
+    first_opened_at = models.DateTimeField(null=True, blank=True)
+    first_clicked_at = models.DateTimeField(null=True, blank=True)
+    open_count = models.PositiveIntegerField(default=0)
+    click_count = models.PositiveIntegerField(default=0)
+    # The "Opened" / "Clicked" timeline notes, known so no one takes them for a reply.
+    open_note = models.ForeignKey(
+        "activities.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    click_note = models.ForeignKey(
+        "activities.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["first_opened_at"], name="integrations_trk_opened_idx"),
+            models.Index(fields=["first_clicked_at"], name="integrations_trk_clicked_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Tracking of e-mail {self.interaction_id}"

@@ -46,6 +46,11 @@ class EmailSendIn(InputSchema):
     reply_to: int | None = Field(
         None, ge=1, le=MAX_ID, description="Id of the e-mail interaction this answers."
     )
+    track: bool | None = Field(
+        None,
+        description="Track opens and clicks. Default: the workspace setting "
+        "(CYCLECRM_EMAIL_TRACK_ONE_TO_ONE); never on a case.",
+    )
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
 
 

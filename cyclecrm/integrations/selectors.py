@@ -2,13 +2,13 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cyclecrm.core.errors import NotFound
 from cyclecrm.core.pagination import orderings_with_reverse
 from cyclecrm.identity import access
 from cyclecrm.identity.models import User
-from cyclecrm.integrations.models import EmailTemplate, Mailbox
+from cyclecrm.integrations.models import EmailTemplate, EmailTracking, Mailbox
 
 NAME_ORDERINGS = orderings_with_reverse({"name": ("name", "id"), "id": ("id",)})
 
@@ -34,3 +34,11 @@ def email_template_get(*, actor: User, pk: Any) -> EmailTemplate:
     if found is None:
         raise NotFound("No e-mail template with this id.")
     return found
+
+
+def is_tracking_note() -> Exists:
+    """For an interaction queryset: whether the row is the "Opened" / "Clicked" entry of a
+    tracked e-mail, which is inbound but no reply (`exclude(is_tracking_note())`)."""
+    return Exists(
+        EmailTracking.objects.filter(Q(open_note=OuterRef("pk")) | Q(click_note=OuterRef("pk")))
+    )

@@ -28,4 +28,7 @@ urlpatterns = [
         views.email_template_delete,
         name="email_template_delete",
     ),
+    # Public: reached from tracked e-mails, no login.
+    path("t/e/o/<str:signed>.gif", views.email_track_open, name="email_track_open"),
+    path("t/e/c/<str:signed>", views.email_track_click, name="email_track_click"),
 ]

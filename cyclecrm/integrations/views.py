@@ -1,13 +1,16 @@
-"""Web pages: the compose dialog on record pages, and the mailbox / template settings."""
+"""Web pages: the compose dialog on record pages, and the mailbox / template settings; the
+public open pixel and click redirect of tracked e-mails."""
 
+import base64
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from cyclecrm.core.errors import Conflict, ValidationFailed
 from cyclecrm.identity.forms import add_service_errors
@@ -16,7 +19,7 @@ from cyclecrm.identity.views.common import can_manage, can_read, render_settings
 from cyclecrm.integrations import selectors
 from cyclecrm.integrations.forms import EmailComposeForm, EmailTemplateForm, MailboxForm
 from cyclecrm.integrations.models import EmailTemplate, Mailbox
-from cyclecrm.integrations.services import configuration
+from cyclecrm.integrations.services import configuration, tracking
 from cyclecrm.integrations.services.inbound import mailbox_poll
 from cyclecrm.integrations.services.outbound import (
     RECORD_KINDS,
@@ -28,6 +31,7 @@ from cyclecrm.integrations.templating import merge_context, render_text
 from cyclecrm.web.errors import crm_view, is_htmx
 
 MAILBOX, TEMPLATE = Mailbox.record_type, EmailTemplate.record_type
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
 # -- compose ----------------------------------------------------------------------------------
@@ -255,3 +259,23 @@ def email_template_delete(request: HttpRequest, pk: int) -> HttpResponse:
     configuration.email_template_delete(actor=request.user, template=template)
     messages.success(request, f"Template {template} deleted.")
     return redirect("email_template_list")
+
+
+# -- public tracking endpoints (no login; the signed token is the only credential) ------------
+
+
+@never_cache
+@require_GET
+def email_track_open(request: HttpRequest, signed: str) -> HttpResponse:
+    if not tracking.email_track_open(signed=signed):
+        raise Http404
+    return HttpResponse(PIXEL, content_type="image/gif")
+
+
+@never_cache
+@require_GET
+def email_track_click(request: HttpRequest, signed: str) -> HttpResponse:
+    url = tracking.email_track_click(signed=signed)
+    if url is None:
+        raise Http404  # never redirect on a token we did not sign: no open redirect
+    return HttpResponseRedirect(url)

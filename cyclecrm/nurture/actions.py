@@ -56,7 +56,12 @@ def send_email(enrollment: Enrollment, step: SequenceStep, now: dt.datetime) -> 
         return _skip("no_consent")
     sender = _sender(enrollment)
     kind = "contact" if enrollment.contact_id else "lead"
-    data: dict[str, Any] = {kind: person.pk, "marketing": True}
+    # Steps saved before the flag existed have no `track`: on, like new ones.
+    data: dict[str, Any] = {
+        kind: person.pk,
+        "marketing": True,
+        "track": step.config.get("track", True),
+    }
     if step.config.get("template_id"):
         data["template"] = step.config["template_id"]
     else:

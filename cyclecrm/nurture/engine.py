@@ -16,6 +16,7 @@ from django.utils import timezone
 from cyclecrm.activities.models import Channel, Direction, Interaction
 from cyclecrm.core.db.vendor import lock_skipping_locked
 from cyclecrm.core.errors import CrmError
+from cyclecrm.integrations.selectors import is_tracking_note
 from cyclecrm.nurture import schedule
 from cyclecrm.nurture.actions import ACTIONS, Outcome
 from cyclecrm.nurture.enrollment import exit_enrollment
@@ -172,7 +173,7 @@ def _replied(enrollment: Enrollment) -> bool:
         channel=Channel.EMAIL,
         direction=Direction.INBOUND,
         occurred_at__gte=enrollment.enrolled_at,
-    )
+    ).exclude(is_tracking_note())
     if enrollment.contact_id:
         return inbound.filter(contact_id=enrollment.contact_id).exists()
     return inbound.filter(lead_id=enrollment.lead_id).exists()

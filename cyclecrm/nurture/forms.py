@@ -14,7 +14,12 @@ from cyclecrm.nurture.steps import ASSIGNEES, CONDITIONS
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 # Which form fields make up each type's config: {config key: form field}.
 TYPE_FIELDS: dict[str, dict[str, str]] = {
-    StepType.SEND_EMAIL: {"template_id": "template_id", "subject": "subject", "body": "body"},
+    StepType.SEND_EMAIL: {
+        "template_id": "template_id",
+        "subject": "subject",
+        "body": "body",
+        "track": "track",
+    },
     StepType.WAIT: {"days": "days", "hours": "hours", "weekdays": "weekdays", "time": "time"},
     StepType.BRANCH: {"condition": "condition", "yes": "yes", "no": "no"},
     StepType.CREATE_TASK: {
@@ -65,6 +70,12 @@ class StepForm(forms.Form):
     template_id = forms.IntegerField(required=False, label="E-mail template id", min_value=1)
     subject = forms.CharField(required=False, max_length=300, help_text="Merge fields allowed.")
     body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    track = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Track opens and clicks",
+        help_text="Needed by “opened” / “clicked” branches (docs/email.md, privacy).",
+    )
     days = forms.IntegerField(required=False, min_value=0)
     hours = forms.IntegerField(required=False, min_value=0)
     weekdays = forms.TypedMultipleChoiceField(

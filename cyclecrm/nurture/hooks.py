@@ -5,8 +5,9 @@
 - `lead.converted`, `opportunity.won`: exits on conversion;
 - `form.submitted`: enrolls the lead (or the contact with its address) into every
   active sequence whose enrollment form it is;
-- `email.opened`, `email.clicked` (`object_id` = the e-mail interaction; sent by the mailing
-  tracking): marks the step run that sent it, for branches and statistics.
+- `email.opened`, `email.clicked` (`object_id` = the e-mail interaction; sent by the e-mail
+  tracking, integrations/services/tracking.py): marks the step run that sent it, for branches
+  and statistics.
 """
 
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from cyclecrm.activities.models import Channel, Direction, Interaction
 from cyclecrm.contacts.models import Contact
 from cyclecrm.core.events import Event
 from cyclecrm.identity.system import system_actor
+from cyclecrm.integrations.selectors import is_tracking_note
 from cyclecrm.leads.models import Lead
 from cyclecrm.nurture.enrollment import enroll_unchecked, exit_enrollment
 from cyclecrm.nurture.models import (
@@ -45,9 +47,13 @@ def _exit_all(rows: QuerySet[Enrollment], reason: str) -> None:
 
 
 def on_interaction_created(event: Event) -> None:
-    row = Interaction.objects.filter(
-        pk=event.object_id, channel=Channel.EMAIL, direction=Direction.INBOUND
-    ).first()
+    row = (
+        Interaction.objects.filter(
+            pk=event.object_id, channel=Channel.EMAIL, direction=Direction.INBOUND
+        )
+        .exclude(is_tracking_note())
+        .first()
+    )
     if row is None or (row.contact_id is None and row.lead_id is None):
         return
     person = Q(contact_id=row.contact_id) if row.contact_id else Q(lead_id=row.lead_id)

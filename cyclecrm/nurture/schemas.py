@@ -8,7 +8,8 @@ from cyclecrm.contacts.schemas import VERSION_DOC
 
 CONFIG_DOC = (
     "The step's settings, by type (see docs/nurture-sequences.md): `send_email` "
-    '`{"template_id"}` or `{"subject", "body"}`; `wait` `{"days", "hours"}` or '
+    '`{"template_id"}` or `{"subject", "body"}`, with `"track"` (default true); '
+    '`wait` `{"days", "hours"}` or '
     '`{"weekdays": [0-6], "time": "HH:MM"}`; `branch` `{"condition": {"type": "opened" | '
     '"clicked" | "score_gte" | "rules", ...}, "yes": position, "no": position}`; ...'
 )

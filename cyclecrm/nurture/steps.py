@@ -40,18 +40,22 @@ def _text(value: Any, path: str, errors: FieldErrors, *, limit: int, required: b
 
 
 def _send_email(config: dict[str, Any], path: str, errors: FieldErrors) -> dict[str, Any]:
+    track = config.get("track", True)  # opens and clicks feed the branches and statistics
+    if not isinstance(track, bool):
+        errors.add(f"{path}.track", "Give true or false.")
     template_id = config.get("template_id")
     if template_id is not None:
         if _int(template_id, f"{path}.template_id", errors, low=1, high=2**31) is None:
             return {}
         if not EmailTemplate.objects.filter(pk=template_id, is_active=True).exists():
             errors.add(f"{path}.template_id", "No active e-mail template with this id.")
-        return {"template_id": template_id}
+        return {"template_id": template_id, "track": track is not False}
     return {
         "subject": _text(
             config.get("subject"), f"{path}.subject", errors, limit=300, required=True
         ),
         "body": _text(config.get("body"), f"{path}.body", errors, limit=100000, required=True),
+        "track": track is not False,
     }
 
 

@@ -13,6 +13,10 @@ Rules kept here:
   or `failed` with the error once the retries are spent.
 - Replies thread: In-Reply-To is the parent's Message-ID and References its chain. A reply on a
   case carries the case number in the subject and records the case's first response.
+- Tracking (docs/email.md): with `track` (default: the EMAIL_TRACK_ONE_TO_ONE setting; nurture
+  sequences pass their step's flag, on by default) the e-mail gets an `EmailTracking` row, and
+  the sent message has its links rewritten to click URLs and an open pixel (`tracking.py`).
+  Replies on a case are never tracked.
 """
 
 import re
@@ -43,7 +47,8 @@ from cyclecrm.core.errors import FieldErrors, NotFound, ValidationFailed
 from cyclecrm.identity import access
 from cyclecrm.identity.models import User
 from cyclecrm.identity.system import system_actor
-from cyclecrm.integrations.models import EmailTemplate, Mailbox, MailboxPurpose
+from cyclecrm.integrations import tracking
+from cyclecrm.integrations.models import EmailTemplate, EmailTracking, Mailbox, MailboxPurpose
 from cyclecrm.integrations.parsing import clean_address
 from cyclecrm.integrations.services.inbound import contact_for_address, storage_name
 from cyclecrm.integrations.templating import merge_context, render_text
@@ -175,7 +180,8 @@ def email_send(
 ) -> Interaction:
     """Queue an e-mail; see the module doc. `data`: one of `contact`/`lead`/`opportunity`/`case`
     (id), `to`, `cc` (addresses; `to` defaults to the record's), `subject`, `body` (text),
-    `template` (id), `marketing`, `reply_to` (id of the e-mail interaction answered)."""
+    `template` (id), `marketing`, `reply_to` (id of the e-mail interaction answered), `track`
+    (open and click tracking; None: the workspace setting)."""
     kind, record = _pick_record(actor, data)
     subject, body, marketing = _content(actor, record, data)
     errors = FieldErrors()
@@ -223,6 +229,8 @@ def email_send(
                 **links,
             },
         )
+        if _tracked(kind, data.get("track")):
+            EmailTracking.objects.create(interaction=interaction)
         for item in files:
             InteractionAttachment.objects.create(
                 interaction=interaction,
@@ -237,6 +245,14 @@ def email_send(
             case_record_first_response(actor=actor, case=record)
         transaction.on_commit(lambda: _enqueue(interaction.pk))
     return interaction
+
+
+def _tracked(kind: str, track: Any) -> bool:
+    if kind == "case":
+        return False  # support answers are service mail, not to be measured
+    if track is None:
+        return bool(settings.CYCLECRM["EMAIL_TRACK_ONE_TO_ONE"])
+    return bool(track)
 
 
 def _enqueue(interaction_id: int) -> None:
@@ -275,11 +291,23 @@ def _build(interaction: Interaction) -> EmailMultiAlternatives:
         headers=headers,
         reply_to=reply_to,
     )
-    message.attach_alternative(interaction.body, "text/html")
+    message.attach_alternative(_html(interaction), "text/html")
     for item in interaction.attachments.all():
         with item.file.open("rb") as handle:
             message.attach(item.filename, handle.read(), item.content_type or None)
     return message
+
+
+def _html(interaction: Interaction) -> str:
+    """The HTML part: the stored body, tracked when the e-mail has a tracking row (its links
+    are saved on the first attempt, so a retry sends the same URLs)."""
+    row = EmailTracking.objects.filter(interaction_id=interaction.pk).first()
+    if row is None:
+        return interaction.body
+    html, links = tracking.tracked_html(interaction.body, interaction.pk, row.links)
+    if links != row.links:
+        EmailTracking.objects.filter(pk=row.pk).update(links=links)
+    return html
 
 
 def _reply_to(interaction: Interaction, sender: User | None) -> list[str] | None:

@@ -45,12 +45,18 @@ def test_create_sequence_add_steps_and_activate_through_pages(web_client, market
     assert bad.status_code == 200
     assert "Give a time as HH:MM." in bad.content.decode()
     for data in (
-        {"type": "send_email", "subject": "Hi {{ contact.first_name }}", "body": "Welcome"},
+        {
+            "type": "send_email",
+            "subject": "Hi {{ contact.first_name }}",
+            "body": "Welcome",
+            "track": "on",
+        },
         {"type": "wait", "weekdays": ["0", "3"], "time": "09:00"},
         {"type": "branch", "condition": "score_gte", "score": "40", "yes": "1"},
     ):
         assert client.post(f"/sequences/{pk}/steps/new/", data).status_code == 302
     steps = list(SequenceStep.objects.filter(sequence_id=pk).order_by("position"))
+    assert steps[0].config["track"] is True
     assert steps[1].config == {"weekdays": [0, 3], "time": "09:00"}
     assert steps[2].config == {
         "condition": {"type": "score_gte", "value": 40},

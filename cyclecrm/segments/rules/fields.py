@@ -131,23 +131,34 @@ def _lead_score() -> Expression:
     return Subquery(best, output_field=IntegerField())
 
 
-def _campaign_count(first_field: str, days: int) -> Callable[[], Expression]:
-    """How many campaign e-mails (mailings) the contact first opened / clicked in the window."""
+def _email_count(first_field: str, days: int) -> Callable[[], Expression]:
+    """How many e-mails the contact first opened / clicked in the window: campaign e-mails
+    (mailings) and tracked one-to-one and sequence e-mails (integrations' EmailTracking)."""
 
     def build() -> Expression:
         from django.utils import timezone
 
+        from cyclecrm.integrations.models import EmailTracking
         from cyclecrm.mailings.models import MailingRecipient
 
         since = {f"{first_field}__gte": timezone.now() - dt.timedelta(days=days)}
-        counted = (
+        campaign = (
             MailingRecipient.objects.filter(contact=OuterRef("pk"), **since)
             .order_by()
             .values("contact")
             .annotate(n=Count("id"))
             .values("n")
         )
-        return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+        tracked = (
+            EmailTracking.objects.filter(interaction__contact=OuterRef("pk"), **since)
+            .order_by()
+            .values("interaction__contact")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return Coalesce(Subquery(campaign, output_field=IntegerField()), Value(0)) + Coalesce(
+            Subquery(tracked, output_field=IntegerField()), Value(0)
+        )
 
     return build
 
@@ -289,11 +300,11 @@ def _behaviour_fields() -> list[FieldSpec]:
             specs.append(
                 FieldSpec(
                     f"email.{verb}_{days}d",
-                    f"Campaign e-mails {label}, {days} days",
+                    f"E-mails {label}, {days} days",
                     NUMBER,
                     f"{p}email_{verb}_{days}d",
                     group,
-                    annotation=_campaign_count(f"first_{verb}_at", days),
+                    annotation=_email_count(f"first_{verb}_at", days),
                 )
             )
     return specs
