@@ -192,6 +192,13 @@ class MailingRecipient(models.Model):
     first_clicked_at = models.DateTimeField(null=True, blank=True)
     open_count = models.PositiveIntegerField(default=0)
     click_count = models.PositiveIntegerField(default=0)
+    # The "Opened" / "Clicked" timeline entries: inbound e-mail rows that are no reply.
+    open_note = models.ForeignKey(
+        "activities.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    click_note = models.ForeignKey(
+        "activities.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     bounced_at = models.DateTimeField(null=True, blank=True)
     bounce_kind = models.CharField(max_length=4, choices=BounceKind.choices, blank=True)

@@ -193,3 +193,11 @@ def ab_results(*, mailing: Mailing) -> dict[str, Any] | None:
         "recorded_reason": mailing.ab_reason,
         "variants": rows,
     }
+
+
+def is_campaign_tracking_note() -> Exists:
+    """For an interaction queryset: whether the row is the "Opened" / "Clicked" entry of a
+    campaign e-mail, which is inbound but no reply (`exclude(is_campaign_tracking_note())`)."""
+    return Exists(
+        MailingRecipient.objects.filter(Q(open_note=OuterRef("pk")) | Q(click_note=OuterRef("pk")))
+    )

@@ -17,6 +17,7 @@ from cyclecrm.activities.models import Channel, Direction, Interaction
 from cyclecrm.core.db.vendor import lock_skipping_locked
 from cyclecrm.core.errors import CrmError
 from cyclecrm.integrations.selectors import is_tracking_note
+from cyclecrm.mailings.selectors import is_campaign_tracking_note
 from cyclecrm.nurture import schedule
 from cyclecrm.nurture.actions import ACTIONS, Outcome
 from cyclecrm.nurture.enrollment import exit_enrollment
@@ -169,11 +170,15 @@ def exit_reason(enrollment: Enrollment) -> str:
 
 
 def _replied(enrollment: Enrollment) -> bool:
-    inbound = Interaction.objects.filter(
-        channel=Channel.EMAIL,
-        direction=Direction.INBOUND,
-        occurred_at__gte=enrollment.enrolled_at,
-    ).exclude(is_tracking_note())
+    inbound = (
+        Interaction.objects.filter(
+            channel=Channel.EMAIL,
+            direction=Direction.INBOUND,
+            occurred_at__gte=enrollment.enrolled_at,
+        )
+        .exclude(is_tracking_note())
+        .exclude(is_campaign_tracking_note())
+    )
     if enrollment.contact_id:
         return inbound.filter(contact_id=enrollment.contact_id).exists()
     return inbound.filter(lead_id=enrollment.lead_id).exists()

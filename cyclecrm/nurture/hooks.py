@@ -21,6 +21,7 @@ from cyclecrm.core.events import Event
 from cyclecrm.identity.system import system_actor
 from cyclecrm.integrations.selectors import is_tracking_note
 from cyclecrm.leads.models import Lead
+from cyclecrm.mailings.selectors import is_campaign_tracking_note
 from cyclecrm.nurture.enrollment import enroll_unchecked, exit_enrollment
 from cyclecrm.nurture.models import (
     Enrollment,
@@ -52,6 +53,7 @@ def on_interaction_created(event: Event) -> None:
             pk=event.object_id, channel=Channel.EMAIL, direction=Direction.INBOUND
         )
         .exclude(is_tracking_note())
+        .exclude(is_campaign_tracking_note())
         .first()
     )
     if row is None or (row.contact_id is None and row.lead_id is None):

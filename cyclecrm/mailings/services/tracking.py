@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cyclecrm.activities.interactions import interaction_log
-from cyclecrm.activities.models import Channel, Direction
+from cyclecrm.activities.models import Channel, Direction, Interaction
 from cyclecrm.contacts.models import Contact
 from cyclecrm.contacts.services import contact_update
 from cyclecrm.core.errors import ValidationFailed, VersionConflict
@@ -51,10 +51,10 @@ def _recipient(token: str | None) -> MailingRecipient | None:
     )
 
 
-def _log_interaction(recipient: MailingRecipient, verb: str, detail: str = "") -> None:
+def _log_interaction(recipient: MailingRecipient, verb: str, detail: str = "") -> Interaction:
     mailing = recipient.mailing
     body = f"{verb} the e-mail campaign “{mailing.name}”." + (f" {detail}" if detail else "")
-    interaction_log(
+    return interaction_log(
         actor=system_actor(),
         data={
             "channel": Channel.EMAIL,
@@ -93,7 +93,8 @@ def _record_open(recipient: MailingRecipient) -> None:
         mailing_id=recipient.mailing_id, recipient=recipient, kind=EventKind.OPEN
     )
     if _first(recipient, "first_opened_at", "open_count"):
-        _log_interaction(recipient, "Opened")
+        note = _log_interaction(recipient, "Opened")
+        MailingRecipient.objects.filter(pk=recipient.pk).update(open_note=note)
         _emit("mailing.opened", recipient)
 
 
@@ -123,7 +124,8 @@ def track_click(*, signed: str) -> str | None:
             mailing_id=recipient.mailing_id, recipient=recipient, kind=EventKind.CLICK, link=link
         )
         if _first(recipient, "first_clicked_at", "click_count"):
-            _log_interaction(recipient, "Clicked", f"Link: {link.url}")
+            note = _log_interaction(recipient, "Clicked", f"Link: {link.url}")
+            MailingRecipient.objects.filter(pk=recipient.pk).update(click_note=note)
             _emit("mailing.clicked", recipient, url=link.url)
         campaign_link.clicked(recipient)
     return link.url

@@ -271,3 +271,37 @@ def test_opens_and_clicks_feed_the_segment_fields(sent, smtp_server, audience, m
 
     assert [c.first_name for c in rules_members(actor=marketer, rules=opened)] == ["Bob"]
     assert [c.first_name for c in rules_members(actor=marketer, rules=clicked)] == ["Bob"]
+
+
+def test_opened_and_clicked_notes_are_no_reply_for_sequences(
+    sent, smtp_server, audience, marketer, django_capture_on_commit_callbacks
+):
+    from cyclecrm.nurture import services as nurture
+    from cyclecrm.nurture.engine import _replied
+    from cyclecrm.nurture.enrollment import enroll
+    from cyclecrm.nurture.models import Enrollment, EnrollmentState
+
+    # given Ada in a sequence that ends when she replies
+    sequence = nurture.sequence_create(
+        actor=marketer, data={"name": "Welcome", "exit_on_reply": True}
+    )
+    nurture.step_add(
+        actor=marketer, sequence=sequence, data={"type": "wait", "config": {"days": 3}}
+    )
+    sequence = nurture.sequence_update(actor=marketer, sequence=sequence, data={"status": "active"})
+    enroll(sequence=sequence, contacts=[audience["ada"]], source="hand", actor=marketer)
+    html = html_of(smtp_server, "ada@example.com")
+    [pixel] = re.findall(r'<img src="([^"]+\.gif)"', html)
+    link = next(u for u in re.findall(r'href="([^"]+)"', html) if "/t/c/" in u)
+
+    # when she opens the campaign mail and clicks its link
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().get(path(pixel))
+        Client().get(path(link))
+
+    # then both are on her timeline, linked to her recipient row, and she is still enrolled
+    recipient = sent.recipients.get(contact=audience["ada"])
+    assert recipient.open_note_id and recipient.click_note_id
+    enrollment = Enrollment.objects.get(sequence=sequence, contact=audience["ada"])
+    assert enrollment.state == EnrollmentState.ACTIVE
+    assert not _replied(enrollment)
