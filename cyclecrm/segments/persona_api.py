@@ -8,11 +8,17 @@ from ninja import Query, Router, Status
 from cyclecrm.api.lists import PageParams
 from cyclecrm.api.record_routes import add_record_routes
 from cyclecrm.api.schemas import RecordId, cursor_page, error_responses, visible_record
+from cyclecrm.core.errors import NotFound
 from cyclecrm.core.pagination import orderings_with_reverse, paginate
 from cyclecrm.identity.models import User
 from cyclecrm.segments import selectors, services
 from cyclecrm.segments.models import Persona
-from cyclecrm.segments.schemas import PersonaCreateIn, PersonaOut, PersonaPatchIn
+from cyclecrm.segments.schemas import (
+    PersonaCreateIn,
+    PersonaFiguresOut,
+    PersonaOut,
+    PersonaPatchIn,
+)
 
 personas_router = Router(tags=["personas"])
 
@@ -71,6 +77,21 @@ def create_persona(request: HttpRequest, payload: PersonaCreateIn) -> Status:
 )
 def get_persona(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
     return _out(request.auth, selectors.persona_get(actor=request.auth, pk=id))
+
+
+@personas_router.get(
+    "/{id}/figures",
+    response={200: PersonaFiguresOut, **error_responses(404, 422)},
+    operation_id="get_persona_figures",
+    summary="Key figures of a persona's segment",
+    description="404 when the persona has no segment you may read.",
+)
+def get_persona_figures(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
+    persona = selectors.persona_get(actor=request.auth, pk=id)
+    figures = selectors.persona_figures(actor=request.auth, persona=persona)
+    if figures is None:
+        raise NotFound("This persona has no segment you may read.")
+    return figures
 
 
 @personas_router.patch(

@@ -34,6 +34,7 @@ def persona_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "persona": persona,
         "size": selectors.persona_segment_size(actor=actor, persona=persona),
+        "figures": selectors.persona_figures(actor=actor, persona=persona),
         "segment_visible": persona.segment_id is not None
         and selectors.segment_list(actor=actor).filter(pk=persona.segment_id).exists(),
         "can_edit": access.can(actor, Action.EDIT, persona),

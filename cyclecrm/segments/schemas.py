@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -105,6 +106,19 @@ class PersonaCreateIn(PersonaFieldsIn):
 
 class PersonaPatchIn(PersonaFieldsIn):
     version: int = Field(ge=1, le=MAX_ID, description=VERSION_DOC)
+
+
+class PersonaFiguresOut(OutputSchema):
+    contacts: int = Field(description="Members of the segment you may read.")
+    buyers: int = Field(description="Members with at least one order that is not cancelled.")
+    orders: int
+    revenue: Decimal | None = None
+    average_order_value: Decimal | None = None
+    nps: float | None = Field(
+        None, description="Net Promoter Score of the members' NPS answers of the last 365 days."
+    )
+    nps_answers: int
+    churn_rate: float | None = Field(None, description="Not computed yet (churn model pending).")
 
 
 class PersonaOut(OutputSchema):

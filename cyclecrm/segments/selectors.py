@@ -95,3 +95,55 @@ def persona_segment_size(*, actor: User, persona: Persona) -> int | None:
     if segment is None:
         return None
     return segment_members(actor=actor, segment=segment).count()
+
+
+NPS_WINDOW_DAYS = 365
+
+
+def persona_figures(*, actor: User, persona: Persona) -> dict[str, Any] | None:
+    """Key figures of the persona's segment as the actor sees it, in three aggregate queries;
+    None without a readable segment. Churn rate arrives with the churn model (issue 6)."""
+    import datetime as dt
+
+    from django.db.models import Avg, Count, Q, Sum
+    from django.utils import timezone
+
+    from cyclecrm.catalog.models import Order, OrderStatus
+    from cyclecrm.feedback.models import SurveyKind, SurveyResponse
+
+    segment = None
+    if persona.segment_id is not None:
+        segment = segment_list(actor=actor).filter(pk=persona.segment_id).first()
+    if segment is None:
+        return None
+    members = segment_members(actor=actor, segment=segment).values("pk")
+    orders = (
+        Order.objects.filter(contact__in=members)
+        .exclude(status=OrderStatus.CANCELLED)
+        .aggregate(
+            orders=Count("id"),
+            buyers=Count("contact", distinct=True),
+            revenue=Sum("total"),
+            average=Avg("total"),
+        )
+    )
+    since = timezone.now() - dt.timedelta(days=NPS_WINDOW_DAYS)
+    answers = SurveyResponse.objects.filter(
+        contact__in=members, survey__kind=SurveyKind.NPS, answered_at__gte=since
+    ).aggregate(
+        total=Count("id"),
+        promoters=Count("id", filter=Q(score__gte=9)),
+        detractors=Count("id", filter=Q(score__lte=6)),
+    )
+    total = answers["total"]
+    nps = round(100 * (answers["promoters"] - answers["detractors"]) / total, 1) if total else None
+    return {
+        "contacts": segment_members(actor=actor, segment=segment).count(),
+        "buyers": orders["buyers"],
+        "orders": orders["orders"],
+        "revenue": orders["revenue"],
+        "average_order_value": orders["average"],
+        "nps": nps,
+        "nps_answers": total,
+        "churn_rate": None,
+    }

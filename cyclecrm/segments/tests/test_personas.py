@@ -68,3 +68,24 @@ def test_persona_pages(web_client, marketer, people):
     assert persona.segment == segment and persona.preferred_channels == ["email"]
     assert 'id="persona-size">2<' in detail
     assert "Berlin buyer" in listing and "Germans" in listing
+
+
+def test_persona_figures_aggregate_the_segment_members(api_client, web_client, marketer, people):
+    """Anna: orders of 1200 and 800 (a cancelled 5000 does not count), NPS 3 and 10;
+    Ben: an order of 50, NPS 5. Chloé (FR) is outside the segment."""
+    segment = Segment.objects.create(name="Germans", rules=GERMANS, owner=marketer)
+    persona = Persona.objects.create(name="Berlin buyer", segment=segment, owner=marketer)
+    bare = Persona.objects.create(name="No segment", owner=marketer)
+    client = api_client(marketer)
+
+    figures = client.get(f"/api/v1/personas/{persona.pk}/figures").json()
+    missing = client.get(f"/api/v1/personas/{bare.pk}/figures")
+    page = web_client(marketer).get(f"/personas/{persona.pk}/").content.decode()
+
+    assert figures["contacts"] == 2 and figures["buyers"] == 2 and figures["orders"] == 3
+    assert float(figures["revenue"]) == 2050
+    assert round(float(figures["average_order_value"]), 2) == 683.33
+    assert figures["nps"] == -33.3 and figures["nps_answers"] == 3
+    assert figures["churn_rate"] is None
+    assert missing.status_code == 404
+    assert 'id="persona-aov">683.33<' in page and 'id="persona-nps">-33.3<' in page
