@@ -130,6 +130,7 @@ def sequence_stats(*, sequence: Sequence) -> list[dict[str, Any]]:
                 "step_id": step.pk,
                 "position": step.position,
                 "type": step.type,
+                "label": step.get_type_display(),
                 "entered": row.get("entered", 0),
                 "done": row.get("done", 0),
                 "skipped": row.get("skipped", 0),

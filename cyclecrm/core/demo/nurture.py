@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from typing import Any
 
+from cyclecrm.activities.models import Channel, DeliveryStatus, Direction, Interaction
 from cyclecrm.contacts.models import Contact
 from cyclecrm.core.demo.context import DemoContext
 from cyclecrm.nurture.models import (
@@ -84,6 +85,21 @@ def _enroll(
         enrolled_at=started,
         finished_at=context.now if finished or exited else None,
     )
+    done = list(enumerate(steps[: reached - 1], 1))
+    sends = [
+        Interaction(
+            channel=Channel.EMAIL, direction=Direction.OUTBOUND, contact_id=contact_id,
+            subject=sequence.name, body="<p>Sequence e-mail</p>",
+            occurred_at=started + dt.timedelta(days=n - 1), owner=owner,
+            delivery_status=DeliveryStatus.SENT,
+        )
+        for n, step in done
+        if step.type == "send_email"
+    ]  # fmt: skip
+    Interaction.objects.bulk_create(sends)
+    sent = iter(sends)
+    # one roll per e-mail: half are opened, a fifth clicked (and so opened too)
+    rolls = {n: rng.random() for n, step in done if step.type == "send_email"}
     StepRun.objects.bulk_create(
         StepRun(
             enrollment=enrollment,
@@ -91,9 +107,10 @@ def _enroll(
             attempt=n,
             status=RunStatus.DONE,
             outcome="sent" if step.type == "send_email" else "",
-            opened_at=started if step.type == "send_email" and rng.random() < 0.5 else None,
-            clicked_at=started if step.type == "send_email" and rng.random() < 0.2 else None,
+            interaction=next(sent) if step.type == "send_email" else None,
+            opened_at=started if rolls.get(n, 1) < 0.5 else None,
+            clicked_at=started if rolls.get(n, 1) < 0.2 else None,
             at=started + dt.timedelta(days=n - 1),
         )
-        for n, step in enumerate(steps[: reached - 1], 1)
+        for n, step in done
     )  # fmt: skip

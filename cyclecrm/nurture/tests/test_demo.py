@@ -22,3 +22,6 @@ def test_demo_builds_an_active_sequence_with_people_at_different_steps() -> None
     assert len(positions) >= 3
     stats = sequence_stats(sequence=sequence)
     assert stats[0]["entered"] > 0
+    send = next(row for row in stats if row["type"] == "send_email")
+    assert send["sent"] == send["done"] > 0
+    assert send["sent"] >= send["opened"] >= send["clicked"]
