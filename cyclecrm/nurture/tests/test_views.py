@@ -67,7 +67,7 @@ def test_create_sequence_add_steps_and_activate_through_pages(web_client, market
     assert SequenceStep.objects.get(pk=steps[2].pk).position == 2
     client.post(f"/sequences/{pk}/status/", {"status": "active"})
     page = client.get(sequence_url).content.decode()
-    assert "Active" in page and "send_email" in page
+    assert "Active" in page and "Send e-mail" in page
 
 
 def test_enroll_from_contact_page_and_panel(web_client, marketer, build, ada):
