@@ -403,7 +403,7 @@ def test_history_strips_hidden_fields_and_paginates(web_client, rep_a, manager, 
     )
     assert len(older.context["items"]) == 5
     hidden = web_client(manager).get(url("contact", "history", contact.pk)).content.decode()
-    assert "555" not in hidden and "Phone" not in hidden
+    assert "202-555" not in hidden and "+1 202" not in hidden and "Phone" not in hidden
 
 
 # -- export ------------------------------------------------------------------------------------
