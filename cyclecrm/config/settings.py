@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cyclecrm.feedback",
     "cyclecrm.jobs",
     "cyclecrm.segments",
+    "cyclecrm.intelligence",
     "cyclecrm.analytics",
     "cyclecrm.nurture",
     "cyclecrm.mailings",

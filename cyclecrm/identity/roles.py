@@ -44,6 +44,7 @@ _CONFIGURATION = {
         "business_calendar",
         "article_category",
         "survey",
+        "model_run",
     )
 }
 # The knowledge base is for everyone to read; support agents write it.
@@ -53,6 +54,8 @@ _KB_AUTHOR = {"read": "all", "create": "all", "edit": "all", "delete": "own", "e
 _SURVEY_AUTHOR = {"survey": {**ALL, "delete": "own"}}
 # The background-job page: managers watch it and retry failed jobs (retry is the `edit` right).
 _JOBS_OPERATOR = {"job": {**READ_ALL, "edit": "all"}}
+# Predictive models: everyone reads the model pages; managers retrain (the `edit` right).
+_MODEL_TRAINER = {"model_run": {**READ_ALL, "edit": "all"}}
 # Campaigns are marketing objects: marketers and managers run them, sales reads them for context
 # (see docs/campaigns.md).
 _CAMPAIGN_READ = {"campaign": READ_ALL}
@@ -79,6 +82,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             **_KB_READ,
             **_SURVEY_AUTHOR,
             **_JOBS_OPERATOR,
+            **_MODEL_TRAINER,
             **_CAMPAIGN_RUN,
             # Team rules (the default TEAM level); webhooks are admin-only.
             "webhook": NONE,

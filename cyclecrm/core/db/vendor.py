@@ -29,3 +29,20 @@ def lock_skipping_locked(queryset: QuerySet) -> QuerySet:
     if is_postgresql():
         return queryset.select_for_update(skip_locked=True, of=("self",))
     return queryset
+
+
+def upsert_rows(
+    model: type, rows: list, *, unique_fields: list[str], update_fields: list[str]
+) -> None:
+    """Insert `rows` (unsaved model instances) or, where one with the same `unique_fields`
+    exists, overwrite only `update_fields` on it: `INSERT ... ON CONFLICT DO UPDATE` on both
+    PostgreSQL and SQLite, in batches small enough for SQLite's variable limit."""
+    fields_per_row = len(unique_fields) + len(update_fields)
+    batch_size = max(1, (999 if not is_postgresql() else 60000) // max(fields_per_row, 1))
+    model._default_manager.bulk_create(
+        rows,
+        batch_size=batch_size,
+        update_conflicts=True,
+        unique_fields=unique_fields,
+        update_fields=update_fields,
+    )
