@@ -1,0 +1,150 @@
+"""`cyclecrm bench`: benchmarks that write their results to a file (`make bench`).
+
+Each scenario runs on a fresh throw-away database (SQLite under bench/results/tmp, or the
+PostgreSQL server named by --database-url, never the DATABASE_URL of the environment), and
+each step runs in a child process, so its wall time and peak memory (max RSS) are its own.
+Scenarios so far: `intelligence` (issue 6: data generation, then every model's training run).
+"""
+
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+RESULTS_DIR = Path("bench/results")
+SCENARIOS = ("intelligence",)
+
+
+class Command(BaseCommand):
+    help = "Run a benchmark scenario on a throw-away database and write its results to a file."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("scenario", nargs="?", default="intelligence", choices=SCENARIOS)
+        parser.add_argument("--contacts", type=int, default=1_000_000)
+        parser.add_argument("--orders", type=int, default=500_000)
+        parser.add_argument("--output", type=Path, help="default: bench/results/<scenario>.json")
+        parser.add_argument(
+            "--database-url", default="", help="an EMPTY PostgreSQL database to use instead"
+        )
+        parser.add_argument("--child", default="", help="internal: run one step in this process")
+        parser.add_argument("--kind", default="")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["child"]:
+            self._child(options)
+            return
+        self._parent(options)
+
+    # --- parent: orchestrates the steps in child processes -----------------------------------
+
+    def _parent(self, options: dict[str, Any]) -> None:
+        from cyclecrm.intelligence.tasks import NIGHTLY_ORDER
+
+        scenario = options["scenario"]
+        output = options["output"] or RESULTS_DIR / f"{scenario}.json"
+        RESULTS_DIR.joinpath("tmp").mkdir(parents=True, exist_ok=True)
+        workdir = Path(tempfile.mkdtemp(prefix=f"{scenario}-", dir=RESULTS_DIR / "tmp"))
+        env = {**os.environ, "CYCLECRM_DATA_DIR": str(workdir.resolve()), "HUEY_IMMEDIATE": "0"}
+        env.pop("DATABASE_URL", None)
+        if options["database_url"]:
+            env["DATABASE_URL"] = options["database_url"]
+        try:
+            self._run(["migrate", "--no-input", "-v", "0"], env, capture=False)
+            sizes = ["--contacts", str(options["contacts"]), "--orders", str(options["orders"])]
+            steps = [
+                self._step(["--child", "idle"], env),
+                self._step(["--child", "generate", *sizes], env),
+            ]
+            for kind in NIGHTLY_ORDER:
+                steps.append(self._step(["--child", "train", "--kind", str(kind)], env))
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        result = {
+            "scenario": scenario,
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "database": "postgresql" if options["database_url"] else "sqlite",
+            },
+            "sizes": {"contacts": options["contacts"], "orders": options["orders"]},
+            "steps": steps,
+        }
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(result, indent=2) + "\n")
+        for step in steps:
+            self.stdout.write(
+                f"{step['step']:<28} {step['seconds']:>9.1f} s {step['peak_rss_mb']:>8.0f} MB  "
+                f"{step.get('status', '')} {step.get('scored', '')}"
+            )
+        self.stdout.write(f"Results written to {output}")
+
+    def _step(self, arguments: list[str], env: dict[str, str]) -> dict[str, Any]:
+        output = self._run(["bench", *arguments], env, capture=True)
+        return json.loads(output.strip().splitlines()[-1])
+
+    def _run(self, arguments: list[str], env: dict[str, str], *, capture: bool) -> str:
+        command = [sys.executable, "-m", "cyclecrm", *arguments]
+        completed = subprocess.run(
+            command, env=env, text=True, stdout=subprocess.PIPE if capture else None, check=False
+        )
+        if completed.returncode != 0:
+            raise CommandError(
+                f"{' '.join(arguments)} failed with exit code {completed.returncode}"
+            )
+        return completed.stdout or ""
+
+    # --- child: one step, measured in its own process -----------------------------------------
+
+    def _child(self, options: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        if options["child"] == "generate":
+            from cyclecrm.intelligence.bench import generate
+
+            report = {"step": "generate data"} | generate(
+                contacts=options["contacts"],
+                orders=options["orders"],
+                report=lambda note: self.stderr.write(note),
+            )
+        elif options["child"] == "idle":
+            # The baseline: a process that loaded Django and every app, and did nothing.
+            report = {"step": "baseline (start-up only)"}
+        elif options["child"] == "train":
+            report = self._train(options["kind"])
+        else:
+            raise CommandError(f"Unknown step {options['child']}.")
+        report["seconds"] = round(time.perf_counter() - started, 2)
+        # ru_maxrss is in kilobytes on Linux.
+        report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        self.stdout.write(json.dumps(report))
+
+    def _train(self, kind: str) -> dict[str, Any]:
+        from cyclecrm.intelligence.models import ModelRun
+        from cyclecrm.intelligence.services import model_run_execute
+        from cyclecrm.intelligence.trainers import trainer_for
+
+        if trainer_for(kind) is None:
+            return {"step": f"train {kind}", "status": "not installed"}
+        run = ModelRun.objects.create(kind=kind)
+        try:
+            run = model_run_execute(run.pk)
+        except Exception:  # the run row holds the error; the benchmark goes on
+            run.refresh_from_db()
+        return {
+            "step": f"train {kind}",
+            "status": run.status,
+            "trained_on": run.trained_on,
+            "evaluated_on": run.evaluated_on,
+            "scored": run.scored,
+            "message": run.message[:300],
+        }
