@@ -232,9 +232,10 @@ class ItemModel:
         if allowed is not None:
             row[~allowed] = -np.inf
         best = [int(i) for i in top_k(row[None, :], n)[0] if np.isfinite(row[i])]
-        return [self._explain(owned_codes, item, float(row[item])) for item in best]
+        return [self.explain(owned_codes, item, float(row[item])) for item in best]
 
-    def _explain(self, owned: list[int], item: int, score: float) -> Recommendation:
+    def explain(self, owned: list[int], item: int, score: float) -> Recommendation:
+        """Why `item` is offered: the owned item most similar to it, with their basket rule."""
         contributions = self.similarity[owned, item].toarray().ravel() if owned else []
         if len(contributions) == 0 or contributions.max() <= 0:
             return Recommendation(item, score, None, 0.0, 0.0)
