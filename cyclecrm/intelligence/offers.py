@@ -158,12 +158,11 @@ class _Catalog:
 
     @classmethod
     def load(cls, items: np.ndarray) -> "_Catalog":
-        rows = {
-            pk: (name, category, price, active)
-            for pk, name, category, price, active in Product.objects.filter(
-                pk__in=[int(item) for item in items]
-            ).values_list("pk", "name", "category", "unit_price", "is_active")
-        }
+        wanted = {int(item) for item in items}
+        products = Product.objects.order_by().values_list(
+            "pk", "name", "category", "unit_price", "is_active"
+        )
+        rows = {row[0]: row[1:] for row in products.iterator(chunk_size=5000) if row[0] in wanted}
         empty = ("", "", Decimal(0), False)
         values = [rows.get(int(item), empty) for item in items]
         by_category: dict[str, list[int]] = {}
