@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cyclecrm.catalog.models import OrderLine, OrderStatus, Product
+from cyclecrm.catalog.pricing import money_label
 from cyclecrm.intelligence.models import ModelKind, ModelRun, Offer, OfferKind
 from cyclecrm.intelligence.recommend import (
     ItemModel,
@@ -152,6 +153,7 @@ class _Catalog:
     name: list[str]
     category: list[str]
     price: list[Decimal]
+    currency: list[str]
     active: np.ndarray
     # Category → codes of its active products.
     by_category: dict[str, list[int]]
@@ -160,13 +162,13 @@ class _Catalog:
     def load(cls, items: np.ndarray) -> "_Catalog":
         wanted = {int(item) for item in items}
         products = Product.objects.order_by().values_list(
-            "pk", "name", "category", "unit_price", "is_active"
+            "pk", "name", "category", "unit_price", "is_active", "currency"
         )
         rows = {row[0]: row[1:] for row in products.iterator(chunk_size=5000) if row[0] in wanted}
-        empty = ("", "", Decimal(0), False)
+        empty = ("", "", Decimal(0), False, "")
         values = [rows.get(int(item), empty) for item in items]
         by_category: dict[str, list[int]] = {}
-        for code, (_, category, _, active) in enumerate(values):
+        for code, (_, category, _, active, _) in enumerate(values):
             if category and active:
                 by_category.setdefault(category, []).append(code)
         return cls(
@@ -174,6 +176,7 @@ class _Catalog:
             name=[value[0] for value in values],
             category=[value[1] for value in values],
             price=[value[2] for value in values],
+            currency=[value[4] for value in values],
             active=np.array([value[3] for value in values], dtype=bool),
             by_category=by_category,
         )
@@ -305,7 +308,6 @@ def _upsell_reason(catalog: _Catalog, mine: list[int], code: int) -> str:
     owned = [c for c in mine if catalog.category[c] == category]
     top = max(owned, key=lambda c: catalog.price[c])
     name = catalog.name[top]
-    return (
-        f"Step up from {name} in {category}: {catalog.price[code]:.2f} "
-        f"instead of {catalog.price[top]:.2f}."
-    )
+    offered = money_label(catalog.price[code], catalog.currency[code])
+    owned_price = money_label(catalog.price[top], catalog.currency[top])
+    return f"Step up from {name} in {category}: {offered} instead of {owned_price}."

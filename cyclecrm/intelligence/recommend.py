@@ -186,13 +186,14 @@ class ItemModel:
     @classmethod
     def fit(cls, transactions: Transactions) -> "ItemModel":
         owned = transactions.customer_items()
+        baskets = transactions.basket_items()
         similarity = sp.csr_matrix(cosine_similarity(owned.T, dense_output=False))
         similarity.setdiag(0.0)
         similarity.eliminate_zeros()
         return cls(
             similarity=similarity,
-            pairs=cooccurrence(transactions.basket_items()),
-            baskets=int(transactions.basket_items().shape[0]),
+            pairs=cooccurrence(baskets),
+            baskets=int(baskets.shape[0]),
             popularity=np.asarray(owned.sum(axis=0)).ravel(),
         )
 
@@ -226,8 +227,8 @@ class ItemModel:
         """The top `n` items for one customer who owns `owned_items`, each with its reason.
         `allowed` (bool per item) excludes items that may not be offered (inactive)."""
         owned_codes = sorted(set(owned_items))
-        owned = _binary(np.zeros(len(owned_codes), dtype=np.int64), np.array(owned_codes,
-                        dtype=np.int64), (1, len(self.popularity)))  # fmt: skip
+        codes = np.array(owned_codes, dtype=np.int64)
+        owned = _binary(np.zeros(len(codes), dtype=np.int64), codes, (1, len(self.popularity)))
         row = self.scores(owned)[0]
         if allowed is not None:
             row[~allowed] = -np.inf

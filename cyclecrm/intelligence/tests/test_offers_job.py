@@ -83,7 +83,7 @@ def test_offers_from_orders_with_reasons_and_metrics(shop, buyer, rep_a):
     assert [o.rank for o in offers] == list(range(1, len(offers) + 1))
     upsell = [o for o in offers if o.kind == OfferKind.UPSELL]
     assert [o.product for o in upsell] == [shop["premium"]]
-    assert "Step up from City bike in Bikes" in upsell[0].reason
+    assert "Step up from City bike in Bikes: 900.00 EUR instead of 500.00 EUR" in upsell[0].reason
     assert shop["bike"] not in products and shop["bell"] not in products
     # the account's offers come from the account's orders
     account_offers = list(offers_for_account(actor=rep_a, account=buyer.account))
