@@ -18,7 +18,7 @@ Method (docs/intelligence/clusters-and-segments.md):
    the centre transformed back) and name it from its profile (`cluster_name`).
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,6 +121,7 @@ def silhouette_by_k(
     *,
     sample_size: int = SILHOUETTE_SAMPLE,
     random_state: int = RANDOM_STATE,
+    report: Callable[[int], None] | None = None,
 ) -> tuple[dict[int, float], dict[int, KMeans]]:
     """Fit k-means for every feasible k and score it; k must leave two distinct points per
     cluster on average for the silhouette to mean anything (2 <= k < distinct rows)."""
@@ -129,6 +130,8 @@ def silhouette_by_k(
     scores: dict[int, float] = {}
     models: dict[int, KMeans] = {}
     for k in k_range:
+        if report is not None:
+            report(k)
         if not 2 <= k < distinct:
             continue
         model = KMeans(n_clusters=k, n_init=N_INIT, random_state=random_state).fit(scaled)
@@ -148,15 +151,17 @@ def cluster_customers(
     k_range: Sequence[int] = DEFAULT_K_RANGE,
     sample_size: int = SILHOUETTE_SAMPLE,
     random_state: int = RANDOM_STATE,
+    report: Callable[[int], None] | None = None,
 ) -> ClusterResult:
-    """Cluster the rows of `matrix` (one column per feature, original units)."""
+    """Cluster the rows of `matrix` (one column per feature, original units); `report(k)` is
+    called before each k is fitted (progress)."""
     raw = np.asarray(matrix, dtype=float)
     if raw.ndim != 2 or raw.shape[1] != len(features):
         raise ValueError(f"Expected a matrix with {len(features)} columns.")
     scaler = StandardScaler()
     scaled = scaler.fit_transform(transform(raw, features))
     scores, models = silhouette_by_k(
-        scaled, k_range, sample_size=sample_size, random_state=random_state
+        scaled, k_range, sample_size=sample_size, random_state=random_state, report=report
     )
     if not scores:
         raise ValueError("Too few distinct customers to form two clusters.")

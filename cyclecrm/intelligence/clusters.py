@@ -129,9 +129,13 @@ def train(run: ModelRun, progress: Progress) -> None:
             f"Clustering needs at least {MIN_CUSTOMERS} customers with a paid or fulfilled "
             f"order; there are {len(ids)}."
         )
-    progress(20, f"Clustering {len(ids):,} customers for k = {k_range.start}..{k_range.stop - 1}")
+
+    def report(k: int) -> None:
+        done = (k - k_range.start) / len(k_range)
+        progress(20 + 60 * done, f"Fitting k = {k} on {len(ids):,} customers")
+
     try:
-        result = clustering.cluster_customers(matrix, k_range=k_range)
+        result = clustering.cluster_customers(matrix, k_range=k_range, report=report)
     except ValueError as error:
         raise NotEnoughData(str(error)) from error
     progress(85, f"Writing the clusters of {len(ids):,} customers", force=True)

@@ -1,7 +1,8 @@
 """The fields a segment rule may test, each with its type and the operators that type allows.
 
 A field reads a contact column, an account column through the contact's account, a key of the
-contact's `custom` JSON, or a derived value computed by a subquery annotation (orders, NPS). The
+contact's `custom` JSON, a model prediction through the contact's `insight` row (group
+"Predictions"), or a derived value computed by a subquery annotation (orders, NPS). The
 registry is the one place the compiler, the validation messages and the rule builder's field
 list come from."""
 
