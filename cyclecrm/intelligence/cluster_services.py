@@ -16,7 +16,10 @@ from cyclecrm.intelligence.cluster_selectors import cluster_overview_required
 from cyclecrm.segments.models import Segment, SegmentKind
 from cyclecrm.segments.services import segment_create
 
-MAY_NOT_SAVE = "You may not save clusters as segments: that needs the right to create segments beyond your own records."  # noqa: E501
+MAY_NOT_SAVE = (
+    "You may not save clusters as segments: that needs the right to create segments beyond "
+    "your own records."
+)
 
 
 def can_save_cluster_segment(actor: User) -> bool:
