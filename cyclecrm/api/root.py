@@ -48,6 +48,7 @@ def _mount_routers() -> None:
     _mount_mailings()
     _mount_campaigns()
     _mount_automation()
+    _mount_intelligence()
 
 
 def _mount_lead_to_customer() -> None:
@@ -164,6 +165,14 @@ def _mount_automation() -> None:
 
     api.add_router("/workflows", workflows_router)
     api.add_router("/webhooks", webhooks_router)
+
+
+def _mount_intelligence() -> None:
+    from cyclecrm.intelligence.cluster_api import clusters_router
+
+    # The clusters router first: its paths must win over any "/intelligence/{...}" pattern of
+    # the general intelligence router mounted after it.
+    api.add_router("/intelligence/clusters", clusters_router)
 
 
 _mount_routers()

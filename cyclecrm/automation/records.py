@@ -1,9 +1,10 @@
 """The record types workflow rules act on: their model, the owning app's update service (so
 history, rights and domain rules apply to a rule's changes) and the fields conditions may test.
 
-Contacts use the segment rule catalog itself (every segment field, account and behaviour
-included). Other types test their own simple columns (text, choice, number, date, foreign key
-ids) with the same language and compiler; see docs/adr/0014."""
+Contacts use the segment rule catalog itself (every segment field, account, behaviour and the
+model predictions included). Other types test their own simple columns (text, choice, number,
+date, foreign key ids) with the same language and compiler, plus the predictions kept for
+them (`PREDICTION_FIELDS`: a lead's conversion probability); see docs/adr/0014."""
 
 import re
 from collections.abc import Callable
@@ -107,6 +108,22 @@ def _spec_for(field: models.Field) -> FieldSpec | None:
     return None
 
 
+# Model outputs a record type's conditions may test, read through the record's `insight`
+# one-to-one (docs/intelligence/clusters-and-segments.md); a record not scored is empty.
+PREDICTION_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
+    "lead": (
+        FieldSpec(
+            "insight.conversion_probability",
+            "Conversion probability (0-1)",
+            NUMBER,
+            "insight__conversion_probability",
+            group="Predictions",
+            is_decimal=True,
+        ),
+    ),
+}
+
+
 @cache
 def _own_fields(type_key: str) -> dict[str, FieldSpec]:
     model = AUTOMATED_TYPES[type_key].model
@@ -117,6 +134,8 @@ def _own_fields(type_key: str) -> dict[str, FieldSpec]:
         spec = _spec_for(field)
         if spec is not None:
             specs[spec.key] = spec
+    for spec in PREDICTION_FIELDS.get(type_key, ()):
+        specs[spec.key] = spec
     return specs
 
 

@@ -1,7 +1,8 @@
 """The fields a segment rule may test, each with its type and the operators that type allows.
 
 A field reads a contact column, an account column through the contact's account, a key of the
-contact's `custom` JSON, or a derived value computed by a subquery annotation (orders, NPS). The
+contact's `custom` JSON, a model prediction through the contact's `insight` row (group
+"Predictions"), or a derived value computed by a subquery annotation (orders, NPS). The
 registry is the one place the compiler, the validation messages and the rule builder's field
 list come from."""
 
@@ -16,6 +17,7 @@ from django.db.models import (
     Count,
     DecimalField,
     Expression,
+    FloatField,
     IntegerField,
     Max,
     OuterRef,
@@ -129,6 +131,21 @@ def _lead_score() -> Expression:
     own_leads = Q(converted_contact=OuterRef("pk")) | (Q(email=OuterRef("email")) & ~Q(email=""))
     best = Lead.objects.filter(own_leads).order_by("-score").values("score")[:1]
     return Subquery(best, output_field=IntegerField())
+
+
+def _lead_conversion() -> Expression:
+    """The best conversion probability among the contact's leads, matched as for `lead.score`."""
+    from cyclecrm.intelligence.models import LeadInsight
+
+    own_leads = Q(lead__converted_contact=OuterRef("pk")) | (
+        Q(lead__email=OuterRef("email")) & ~Q(lead__email="")
+    )
+    best = (
+        LeadInsight.objects.filter(own_leads)
+        .order_by("-conversion_probability")
+        .values("conversion_probability")[:1]
+    )
+    return Subquery(best, output_field=FloatField())
 
 
 def _email_count(first_field: str, days: int) -> Callable[[], Expression]:
@@ -310,6 +327,39 @@ def _behaviour_fields() -> list[FieldSpec]:
     return specs
 
 
+def _prediction_fields() -> list[FieldSpec]:
+    """The model outputs kept in `CustomerInsight` (joined through the contact's `insight`
+    one-to-one: a contact without an insight row has every one of them empty)."""
+    from cyclecrm.intelligence.vocab import CHURN_BANDS, RFM_GROUPS
+
+    group = "Predictions"
+
+    def insight(key: str, label: str, kind: str, **extra: Any) -> FieldSpec:
+        return FieldSpec(f"insight.{key}", label, kind, f"insight__{key}", group, **extra)
+
+    return [
+        insight("churn_probability", "Churn probability (0-1)", NUMBER, is_decimal=True),
+        insight("churn_band", "Churn risk band", CHOICE, choices=tuple(CHURN_BANDS)),
+        insight("predicted_clv", "Predicted lifetime value", NUMBER, is_decimal=True),
+        insight("p_alive", "Probability still active (0-1)", NUMBER, is_decimal=True),
+        insight("expected_purchases", "Expected purchases", NUMBER, is_decimal=True),
+        insight("rfm_group", "RFM group", CHOICE, choices=tuple(RFM_GROUPS)),
+        insight("recency_score", "RFM recency score (1-5)", NUMBER),
+        insight("frequency_score", "RFM frequency score (1-5)", NUMBER),
+        insight("monetary_score", "RFM monetary score (1-5)", NUMBER),
+        insight("cluster", "Customer cluster", NUMBER),
+        FieldSpec(
+            "lead.conversion_probability",
+            "Lead conversion probability (0-1)",
+            NUMBER,
+            f"{ANNOTATION_PREFIX}lead_conversion",
+            group,
+            annotation=_lead_conversion,
+            is_decimal=True,
+        ),
+    ]
+
+
 _CUSTOM_TYPES = {
     CustomFieldKind.TEXT: TEXT,
     CustomFieldKind.NUMBER: NUMBER,
@@ -342,7 +392,8 @@ def _custom_spec(definition: CustomField) -> FieldSpec:
 
 
 def _static_specs() -> dict[str, FieldSpec]:
-    return {spec.key: spec for spec in _contact_fields() + _account_fields() + _behaviour_fields()}
+    specs = _contact_fields() + _account_fields() + _behaviour_fields() + _prediction_fields()
+    return {spec.key: spec for spec in specs}
 
 
 def field_catalog() -> list[FieldSpec]:
