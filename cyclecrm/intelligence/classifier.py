@@ -37,6 +37,10 @@ NONE = "(none)"
 OTHER = "(other)"
 CALIBRATION_BINS = 10
 TOP_FACTORS = 5
+# Inverse L2 regularization strength: a few hundred leads and dozens of one-hot columns
+# overfit (and are overconfident) at scikit-learn's default of 1.0; 0.3 did better on the
+# demo's held-out log loss and Brier score at the same AUC.
+REGULARIZATION_C = 0.3
 
 
 class TooLittleData(ValueError):
@@ -135,7 +139,7 @@ def _class_counts(y: np.ndarray) -> np.ndarray:
     return np.bincount(np.asarray(y, dtype=int), minlength=2)[:2]
 
 
-def pipeline(features: Features, *, c: float = 1.0) -> Pipeline:
+def pipeline(features: Features, *, c: float = REGULARIZATION_C) -> Pipeline:
     """The scikit-learn pipeline that is fitted; `export` turns it into JSON."""
     transformers = []
     if features.numeric:
