@@ -1,11 +1,13 @@
 """The lead-conversion model on CRM leads built here with a known signal."""
 
 import datetime as dt
+import io
 import random
 from decimal import Decimal
 
 import numpy as np
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from sklearn.metrics import roc_auc_score
 
@@ -154,3 +156,13 @@ def test_refused_run_keeps_the_previous_model_in_charge():
     status = lead_scoring.lead_model_status()
     assert (status["in_charge"], status["run_id"]) == ("model", good.pk)
     assert ModelRun.objects.count() == 2
+
+
+def test_demo_leads_carry_a_learnable_signal():
+    call_command("demo", "--contacts", "1000", "--accounts", "100", stdout=io.StringIO())
+    decided = lead_scoring.decided_leads()
+    assert decided.filter(converted_at__isnull=False).count() >= 30
+    assert decided.filter(converted_at__isnull=True).count() >= 30
+    run = model_run_train_now(kind=ModelKind.LEAD_CONVERSION)
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    assert run.metrics["roc_auc"] > 0.65
