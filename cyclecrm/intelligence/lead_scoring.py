@@ -9,7 +9,8 @@ leads and every lead gets a `LeadInsight` row (probability and its top five fact
 
 Features: BANT (budget given, authority, need, timeline), fit (industry, country, company
 size, senior title), where the lead came from (source, campaign) and engagement (interactions
-logged with the lead before it was decided), built with one annotated query.
+logged with the lead, and its tracked e-mails opened and clicked, before it was decided), built
+with one annotated query.
 
 While fewer than `min_per_class` (30) converted or unqualified leads exist (or fewer than
 `min_per_class_holdout` (5) of each among the newest), the run is refused and the rule-based
@@ -40,6 +41,7 @@ from sklearn.metrics import roc_auc_score
 
 from cyclecrm.activities.models import Interaction
 from cyclecrm.core.db.vendor import upsert_rows
+from cyclecrm.integrations.models import EmailTracking
 from cyclecrm.intelligence import classifier
 from cyclecrm.intelligence.models import LeadInsight, ModelKind, ModelRun, RunStatus
 from cyclecrm.intelligence.trainers import NotEnoughData, Progress, trainer
@@ -79,6 +81,8 @@ FEATURES = classifier.Features(
         "email_consent",
         "from_campaign",
         "interactions",
+        "emails_opened",
+        "emails_clicked",
     ),
     categorical=("source", "authority", "need_level", "timeline_horizon", "industry", "country"),
     labels={
@@ -89,6 +93,8 @@ FEATURES = classifier.Features(
         "email_consent": "Agreed to e-mail",
         "from_campaign": "Came from a campaign",
         "interactions": "Interactions logged",
+        "emails_opened": "Tracked e-mails opened",
+        "emails_clicked": "Tracked e-mails clicked",
         "source": "Source",
         "authority": "Authority",
         "need_level": "Need",
@@ -123,6 +129,8 @@ COLUMNS = (
     "industry",
     "country",
     "interactions_before",
+    "opened_before",
+    "clicked_before",
 )
 
 
@@ -148,10 +156,26 @@ def lead_rows(queryset: Any = None) -> Any:
         base.order_by()
         .annotate(decided_at=decided_at)
         .annotate(
-            interactions_before=Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+            interactions_before=Coalesce(Subquery(counted, output_field=IntegerField()), Value(0)),
+            opened_before=_tracked("first_opened_at"),
+            clicked_before=_tracked("first_clicked_at"),
         )
         .values(*COLUMNS)
     )
+
+
+def _tracked(moment: str) -> Coalesce:
+    """Tracked e-mails to the lead first opened (or clicked) before it was decided."""
+    tracked = (
+        EmailTracking.objects.filter(
+            interaction__lead=OuterRef("pk"), **{f"{moment}__lte": OuterRef("decided_at")}
+        )
+        .order_by()
+        .values("interaction__lead")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(tracked, output_field=IntegerField()), Value(0))
 
 
 def _when_unqualified() -> Any:
@@ -177,6 +201,8 @@ def features_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         frame["source_campaign_id"].notna() | (frame["campaign_name"].fillna("") != "")
     ).astype(float)
     frame["interactions"] = frame["interactions_before"].astype(float)
+    frame["emails_opened"] = frame["opened_before"].astype(float)
+    frame["emails_clicked"] = frame["clicked_before"].astype(float)
     frame["label"] = frame["converted_at"].notna().astype(int)
     return frame
 

@@ -11,6 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from sklearn.metrics import roc_auc_score
 
+from cyclecrm.activities.models import Interaction
+from cyclecrm.integrations.models import EmailTracking
 from cyclecrm.intelligence import classifier, lead_scoring
 from cyclecrm.intelligence.models import LeadInsight, ModelKind, ModelRun, RunStatus
 from cyclecrm.intelligence.services import model_run_train_now
@@ -166,3 +168,25 @@ def test_demo_leads_carry_a_learnable_signal():
     run = model_run_train_now(kind=ModelKind.LEAD_CONVERSION)
     assert run.status == RunStatus.SUCCEEDED, run.message
     assert run.metrics["roc_auc"] > 0.65
+
+
+def test_engagement_counts_only_what_happened_before_the_decision():
+    decided = timezone.now() - dt.timedelta(days=10)
+    lead = Lead.objects.create(
+        last_name="Engaged", status=LeadStatus.QUALIFIED, converted_at=decided
+    )
+    before = Interaction.objects.create(
+        channel="email", lead=lead, occurred_at=decided - dt.timedelta(days=2)
+    )
+    after = Interaction.objects.create(
+        channel="email", lead=lead, occurred_at=decided + dt.timedelta(days=2)
+    )
+    EmailTracking.objects.create(
+        interaction=before,
+        first_opened_at=decided - dt.timedelta(days=1),
+        first_clicked_at=decided + dt.timedelta(days=1),
+    )
+    EmailTracking.objects.create(interaction=after, first_opened_at=decided + dt.timedelta(days=3))
+    row = lead_scoring.features_frame(list(lead_scoring.lead_rows())).iloc[0]
+    assert (row["interactions"], row["emails_opened"], row["emails_clicked"]) == (1, 1, 0)
+    assert row["label"] == 1
