@@ -199,6 +199,8 @@ def snapshot(at: dt.datetime, window: dt.timedelta, *, explicit: bool) -> pd.Dat
 
 def options_of(run: ModelRun) -> dict[str, Any]:
     options = {**DEFAULT_OPTIONS, **(run.options or {})}
+    if not 7 <= int(options["window_days"]) <= 3650:
+        raise NotEnoughData("The churn window must be from 7 to 3,650 days.")
     if not 0 < float(options["medium_threshold"]) <= float(options["high_threshold"]) < 1:
         raise NotEnoughData("The churn bands need 0 < medium threshold <= high threshold < 1.")
     return options

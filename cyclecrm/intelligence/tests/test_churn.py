@@ -190,3 +190,20 @@ def test_churn_trigger_is_for_contacts_only(admin):
     assert error.value.fields == {
         "trigger": ["Churn risk is scored for contacts: use record type contact."]
     }
+
+
+def test_explicit_churn_labels_the_latest_window_only():
+    dates = _build_customers(60)
+    window, now = dt.timedelta(days=180), timezone.now()
+    at = now - window
+    labels, earlier = _labels(dates, at, window), _labels(dates, at - window, window)
+    # A customer active at both snapshots, who kept buying, is marked Churned today.
+    stayed = next(pk for pk, churned in labels.items() if not churned and pk in earlier)
+    Contact.objects.filter(pk=stayed).update(lifecycle_stage="churned")
+
+    latest = churn.snapshot(at, window, explicit=True).set_index("id")
+    assert latest.loc[stayed, "churned"] == 1
+    others = latest.drop(index=stayed)
+    assert others["churned"].to_dict() == {pk: labels[pk] for pk in others.index}
+    older = churn.snapshot(now - 2 * window, window, explicit=False)
+    assert stayed not in set(older["id"])
