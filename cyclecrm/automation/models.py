@@ -12,6 +12,8 @@ class Trigger(models.TextChoices):
     UPDATED = "updated", "Record updated"
     STAGE_CHANGED = "stage_changed", "Stage changed"
     FORM_SUBMITTED = "form_submitted", "Form submitted"
+    # A contact's churn-risk band became high (intelligence: `contact.churn_risk_high`).
+    CHURN_RISK_HIGH = "churn_risk_high", "Churn risk became high"
     SCHEDULE = "schedule", "On a schedule"
 
 

@@ -9,7 +9,9 @@ from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema
 from cyclecrm.contacts.schemas import VERSION_DOC
 
 RecordTypeName = Literal["contact", "account", "lead", "opportunity", "case"]
-TriggerName = Literal["created", "updated", "stage_changed", "form_submitted", "schedule"]
+TriggerName = Literal[
+    "created", "updated", "stage_changed", "form_submitted", "churn_risk_high", "schedule"
+]
 CONDITIONS_DOC = (
     "A rule tree in the segment rule language (docs/segments.md) over the record's fields; "
     'errors name the path, e.g. `conditions.all[0].field`. Empty: `{"all": []}`.'
@@ -20,8 +22,8 @@ ACTIONS_DOC = (
 )
 TRIGGER_DOC = (
     'updated: `{"field", "value"}` (both optional); stage_changed: `{"from_stage", '
-    '"to_stage"}` (stage ids); form_submitted: `{"form"}`; schedule: `{"at": "HH:MM"}` (UTC) '
-    'or `{"every_hours": N}`.'
+    '"to_stage"}` (stage ids); form_submitted: `{"form"}`; churn_risk_high: none; '
+    'schedule: `{"at": "HH:MM"}` (UTC) or `{"every_hours": N}`.'
 )
 
 

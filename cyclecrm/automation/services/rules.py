@@ -42,6 +42,7 @@ TRIGGER_KEYS = {
     Trigger.UPDATED: {"field", "value"},
     Trigger.STAGE_CHANGED: {"from_stage", "to_stage"},
     Trigger.FORM_SUBMITTED: {"form"},
+    Trigger.CHURN_RISK_HIGH: set(),
     Trigger.SCHEDULE: {"at", "every_hours"},
 }
 
@@ -53,6 +54,7 @@ def event_for(trigger: str, record_type: str) -> str:
         Trigger.UPDATED: f"{record_type}.updated",
         Trigger.STAGE_CHANGED: "opportunity.stage_changed",
         Trigger.FORM_SUBMITTED: "form.submitted",
+        Trigger.CHURN_RISK_HIGH: "contact.churn_risk_high",
     }.get(trigger, "")
 
 
@@ -66,6 +68,8 @@ def _check_trigger(trigger: str, record_type: str, config: Any, errors: FieldErr
         errors.add("trigger", "Only opportunities change stage.")
     if trigger == Trigger.FORM_SUBMITTED and record_type != "lead":
         errors.add("trigger", "A form submission creates or updates a lead: use record type lead.")
+    if trigger == Trigger.CHURN_RISK_HIGH and record_type != "contact":
+        errors.add("trigger", "Churn risk is scored for contacts: use record type contact.")
     watched = config.get("field")
     if trigger == Trigger.UPDATED and watched is not None and not watchable(record_type, watched):
         errors.add("trigger_config.field", f"Unknown field '{watched}'.")

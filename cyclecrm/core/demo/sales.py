@@ -52,7 +52,6 @@ LEADS_PER_CONTACT = 0.3
 OPPORTUNITIES_PER_CONTACT = 0.2
 ORDERS_PER_CONTACT = 0.25
 TASKS_PER_CONTACT = 0.1
-CONVERTED_SHARE = 0.1
 QUOTED_SHARE = 0.35  # of the opportunities in a proposal or negotiation stage
 SECOND_CURRENCY = "EUR"
 SECOND_CURRENCY_SHARE = 0.15
@@ -326,7 +325,13 @@ def _opportunity(
 
 # --- leads ------------------------------------------------------------------------------------
 
-LEAD_STATUSES = {"open": 30, "contacted": 25, "qualified": 25, "unqualified": 20}
+# Leads come in over LEAD_HISTORY_DAYS; those older than a few weeks are mostly decided
+# (converted or unqualified) with a probability that depends on what the lead says (BANT, source,
+# seniority, size: LEAD_SIGNAL), so the conversion model has something real to learn.
+LEAD_HISTORY_DAYS = 540
+DECIDED_SHARE = 0.85  # of the leads older than DECISION_DAYS
+DECISION_DAYS = (5, 60)
+OPEN_STATUSES = {"open": 40, "contacted": 35, "qualified": 25}
 UNQUALIFIED_REASONS = {
     "No budget": 4,
     "No need": 3,
@@ -366,6 +371,19 @@ NEEDS = [
     "Quotes and orders in one place.",
 ]
 HORIZON_DAYS = {"now": 14, "quarter": 75, "half_year": 150, "year": 270, "later": 450}
+# Log-odds of converting: a base plus one term per lead attribute ("" when not recorded).
+LEAD_BASE_LOGIT = -1.2
+LEAD_SIGNAL: dict[str, dict[str, float]] = {
+    "authority": {"decision_maker": 1.3, "influencer": 0.2, "none": -1.2, "": -0.3},
+    "need_level": {"high": 1.0, "medium": 0.1, "low": -1.0, "": 0.0},
+    "timeline_horizon": {"now": 0.8, "quarter": 0.4, "half_year": 0.0, "year": -0.4,
+                         "later": -0.9, "unknown": -0.3, "": 0.0},
+    "source": {"referral": 1.2, "partner": 0.7, "event": 0.3, "web_form": 0.1, "campaign": 0.0,
+               "manual": 0.0, "api": -0.2, "other": -0.3, "import": -1.2},
+}  # fmt: skip
+BUDGET_LOGIT = 1.1
+SENIOR_LOGIT = 0.5
+SENIOR_WORDS = ("chief", "head", "director", "vp", "president", "founder", "owner")
 
 
 def build_leads(context: DemoContext) -> None:
@@ -379,8 +397,8 @@ def build_leads(context: DemoContext) -> None:
     taken: set[str] = set()
     leads, histories = [], []
     for _ in range(total if context.reps else 0):
-        lead, history = _lead(context, rng, taken)
-        if lead.status == LeadStatus.QUALIFIED and rng.random() < CONVERTED_SHARE / 0.25:
+        lead, history, converts = _lead(context, rng, taken)
+        if converts:
             _convert(context, rng, lead, by_account, opportunities)
         leads.append(lead)
         histories.append(history)
@@ -403,7 +421,8 @@ def build_leads(context: DemoContext) -> None:
 
 def _lead(
     context: DemoContext, rng: random.Random, taken: set[str]
-) -> tuple[Lead, list[tuple[str, str, str, dt.datetime]]]:
+) -> tuple[Lead, list[tuple[str, str, str, dt.datetime]], bool]:
+    """A lead, its status history and whether it converts."""
     country = _country(rng)
     first = context.pools.first_name(country, "", rng)
     last = context.pools.last_name(country, rng)
@@ -414,9 +433,14 @@ def _lead(
     while email in taken:
         email = f"{email_local_part(first, last, rng)}{rng.randint(2, 99)}@{domain}"
     taken.add(email)
-    status = _pick(rng, LEAD_STATUSES)
     source = _pick(rng, LEAD_SOURCES)
-    created = context.now - dt.timedelta(days=rng.uniform(0, 365))
+    created = context.now - dt.timedelta(days=rng.uniform(0, LEAD_HISTORY_DAYS))
+    title = _pick(rng, TITLES)
+    employees = max(1, min(100_000, int(math.exp(rng.gauss(4.2, 1.6)))))
+    lead_bant = {}
+    if rng.random() < 0.75:
+        lead_bant = _bant_values(rng, context.now.date(), country.currency)
+    status, decided, converts = _outcome(context, rng, created, source, title, employees, lead_bant)
     path = {
         "open": ["open"],
         "contacted": ["open", "contacted"],
@@ -425,7 +449,7 @@ def _lead(
     }[status]
     if path[-1] != status:
         path.append(status)
-    moments = _timeline(rng, created, context.now, len(path))
+    moments = _timeline(rng, created, decided, len(path))
     reason = _pick(rng, UNQUALIFIED_REASONS) if status == LeadStatus.UNQUALIFIED else ""
     history = [
         ("" if i == 0 else path[i - 1], path[i], reason if i == len(path) - 1 else "", moments[i])
@@ -440,9 +464,9 @@ def _lead(
         if rng.random() < 0.6
         else "",
         company=company[:200],
-        title=_pick(rng, TITLES),
+        title=title,
         industry=_pick(rng, INDUSTRIES),
-        employees=max(1, min(100_000, int(math.exp(rng.gauss(4.2, 1.6))))),
+        employees=employees,
         country=country.code,
         website=f"https://www.{domain}" if rng.random() < 0.7 else "",
         status=status,
@@ -464,20 +488,47 @@ def _lead(
         lead.utm_content = rng.choice(["", "hero-cta", "pricing-page", "demo-request"])
     if source in (LeadSource.CAMPAIGN, LeadSource.EVENT) or rng.random() < 0.1:
         lead.campaign_name = rng.choice(CAMPAIGNS)
-    if status in (LeadStatus.CONTACTED, LeadStatus.QUALIFIED) or rng.random() < 0.2:
-        _bant(lead, rng, context.now.date(), country.currency)
-    return lead, history
+    for name, value in lead_bant.items():
+        setattr(lead, name, value)
+    return lead, history, converts
 
 
-def _bant(lead: Lead, rng: random.Random, today: dt.date, currency: str) -> None:
-    if rng.random() < 0.7:
-        lead.budget = Decimal(rng.randrange(5, 400) * 500)
-        lead.budget_currency = currency
-    lead.authority = _pick(
+def _outcome(
+    context: DemoContext,
+    rng: random.Random,
+    created: dt.datetime,
+    source: str,
+    title: str,
+    employees: int,
+    bant: dict[str, Any],
+) -> tuple[str, dt.datetime, bool]:
+    """The lead's status, when it was reached and whether the lead converts: leads older than
+    the decision period are mostly decided, converting with the probability LEAD_SIGNAL gives;
+    the others are still open."""
+    decided = created + dt.timedelta(days=rng.uniform(*DECISION_DAYS))
+    if decided >= context.now or rng.random() > DECIDED_SHARE:
+        return _pick(rng, OPEN_STATUSES), min(decided, context.now), False
+    logit = LEAD_BASE_LOGIT + LEAD_SIGNAL["source"].get(source, 0.0)
+    for name in ("authority", "need_level", "timeline_horizon"):
+        logit += LEAD_SIGNAL[name].get(str(bant.get(name, "")), 0.0)
+    logit += BUDGET_LOGIT if bant.get("budget") else 0.0
+    logit += SENIOR_LOGIT if any(word in title.lower() for word in SENIOR_WORDS) else 0.0
+    logit += 0.25 * (math.log(employees) - 4.2)
+    converts = rng.random() < 1 / (1 + math.exp(-logit))
+    return (LeadStatus.QUALIFIED if converts else LeadStatus.UNQUALIFIED), decided, converts
+
+
+def _bant_values(rng: random.Random, today: dt.date, currency: str) -> dict[str, Any]:
+    """Budget, authority, need and timeline as a sales rep records them."""
+    values: dict[str, Any] = {}
+    if rng.random() < 0.6:
+        values["budget"] = Decimal(rng.randrange(5, 400) * 500)
+        values["budget_currency"] = currency
+    values["authority"] = _pick(
         rng, {Authority.DECISION_MAKER: 3, Authority.INFLUENCER: 5, Authority.NONE: 2}
     )
-    lead.need_level = _pick(rng, {NeedLevel.LOW: 2, NeedLevel.MEDIUM: 5, NeedLevel.HIGH: 3})
-    lead.need = rng.choice(NEEDS)
+    values["need_level"] = _pick(rng, {NeedLevel.LOW: 2, NeedLevel.MEDIUM: 5, NeedLevel.HIGH: 3})
+    values["need"] = rng.choice(NEEDS)
     horizon = _pick(
         rng,
         {
@@ -489,9 +540,10 @@ def _bant(lead: Lead, rng: random.Random, today: dt.date, currency: str) -> None
             TimelineHorizon.UNKNOWN: 2,
         },
     )
-    lead.timeline_horizon = horizon
+    values["timeline_horizon"] = horizon
     if horizon in HORIZON_DAYS and rng.random() < 0.5:
-        lead.timeline_date = today + dt.timedelta(days=HORIZON_DAYS[horizon])
+        values["timeline_date"] = today + dt.timedelta(days=HORIZON_DAYS[horizon])
+    return values
 
 
 def _convert(
@@ -505,7 +557,10 @@ def _convert(
     accounts = [account for account in context.accounts if by_account.get(account.pk)]
     if not accounts:
         return
-    account = rng.choice(accounts)
+    # An account in the lead's country where there is one, so converting does not change the
+    # mix of countries (the conversion model would learn that instead of the lead's signal).
+    local = [account for account in accounts if account.billing_country == lead.country]
+    account = rng.choice(local or accounts)
     contact = rng.choice(by_account[account.pk])
     lead.first_name, lead.last_name = contact.first_name, contact.last_name
     lead.email = contact.email
@@ -513,7 +568,9 @@ def _convert(
     lead.converted_account, lead.converted_contact = account, contact
     if opportunities.get(account.pk) and rng.random() < 0.7:
         lead.converted_opportunity = rng.choice(opportunities[account.pk])
-    lead.converted_at = _moment(rng, lead.status_changed_at, context.now)
+    lead.converted_at = min(
+        context.now, lead.status_changed_at + dt.timedelta(days=rng.uniform(0, 7))
+    )
     lead.converted_by = lead.owner
     lead.updated_at = lead.converted_at
 
