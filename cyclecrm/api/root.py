@@ -48,6 +48,7 @@ def _mount_routers() -> None:
     _mount_mailings()
     _mount_campaigns()
     _mount_automation()
+    _mount_intelligence()
 
 
 def _mount_lead_to_customer() -> None:
@@ -164,6 +165,12 @@ def _mount_automation() -> None:
 
     api.add_router("/workflows", workflows_router)
     api.add_router("/webhooks", webhooks_router)
+
+
+def _mount_intelligence() -> None:
+    from cyclecrm.intelligence.api import intelligence_router
+
+    api.add_router("/intelligence", intelligence_router)
 
 
 _mount_routers()

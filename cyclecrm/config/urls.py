@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("cyclecrm.mailings.urls")),
     path("", include("cyclecrm.campaigns.urls")),
     path("", include("cyclecrm.automation.urls")),
+    path("", include("cyclecrm.intelligence.urls")),
     path("", include("cyclecrm.web.urls")),
 ]
