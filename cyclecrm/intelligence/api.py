@@ -161,14 +161,12 @@ def list_model_runs(
     description=(
         "Queues a training run as a background job and returns it; a run of the same kind "
         "still queued or running is returned instead of a second one. Follow it with "
-        "`GET /intelligence/runs/{id}`. Needs the `model_run` edit right (managers, admins)."
+        "`GET /intelligence/runs/{id}`. Send `{}` for the default options. Needs the "
+        "`model_run` edit right (managers, admins)."
     ),
 )
-def train_model(
-    request: HttpRequest, payload: TrainIn | None = None, kind: ModelKindName = KindPath
-) -> Status:
-    options = payload.options if payload is not None else {}
-    run = services.model_run_start(actor=request.auth, kind=kind, options=options)
+def train_model(request: HttpRequest, payload: TrainIn, kind: ModelKindName = KindPath) -> Status:
+    run = services.model_run_start(actor=request.auth, kind=kind, options=payload.options)
     return Status(202, visible_record(request.auth, run, ModelRunOut))
 
 

@@ -5,7 +5,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from cyclecrm.api.schemas import OutputSchema
+from cyclecrm.api.schemas import InputSchema, OutputSchema
 from cyclecrm.intelligence.models import ModelKind, OfferKind, RunStatus
 
 ModelKindName = Literal[tuple(ModelKind.values)]  # type: ignore[valid-type]
@@ -39,7 +39,7 @@ class ModelSummaryOut(Schema):
     in_use: ModelRunOut | None = Field(None, description="The newest succeeded run.")
 
 
-class TrainIn(Schema):
+class TrainIn(InputSchema):
     options: dict[str, Any] = Field(
         default_factory=dict, description="Options for this run (window, horizon...)."
     )
