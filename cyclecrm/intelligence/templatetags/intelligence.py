@@ -6,7 +6,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
-from cyclecrm.identity.access import access_for, level
+from cyclecrm.identity.access import level
 from cyclecrm.identity.models import Action, Level
 from cyclecrm.intelligence import selectors
 from cyclecrm.intelligence.models import CustomerInsight, ModelRun
@@ -61,9 +61,9 @@ def _may_read_models(user: Any) -> bool:
 
 @register.simple_tag(takes_context=True)
 def lead_prediction_card(context: template.Context, lead: Any) -> dict[str, Any] | None:
-    """None (no card) for users who may not read the models or the lead's score."""
+    """None (no card) for users who may not read the models."""
     user = context["request"].user
-    if not _may_read_models(user) or "score" in access_for(user).hidden_fields("lead"):
+    if not _may_read_models(user):
         return None
     prediction = selectors.lead_prediction(actor=user, lead=lead)
     return {"prediction": prediction, "factors": _factor_rows(prediction.factors)}
