@@ -176,3 +176,23 @@ def test_detail_page_query_counts(
         client.get(contact_url)
     with django_assert_max_num_queries(len(lead_queries)):
         client.get(lead_url)
+
+
+def test_navigation_has_the_intelligence_group_without_clusters_until_installed(web_client, rep_a):
+    page = web_client(rep_a).get(reverse("intelligence_hot_leads")).content.decode()
+    for url_name in (
+        "intelligence_overview",
+        "intelligence_hot_leads",
+        "intelligence_at_risk",
+        "intelligence_best_customers",
+    ):
+        assert f'href="{reverse(url_name)}"' in page
+    assert "Intelligence" in page
+    from django.urls import NoReverseMatch
+
+    try:
+        cluster_url = reverse("cluster_page")
+    except NoReverseMatch:
+        assert ">Clusters<" not in page.replace(" ", "")
+    else:
+        assert f'href="{cluster_url}"' in page
