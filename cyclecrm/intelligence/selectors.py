@@ -86,16 +86,17 @@ def _newest_succeeded(kind: str) -> ModelRun | None:
 
 
 def model_overview(*, actor: User) -> list[ModelSummary]:
-    """Per kind, the newest run of any status and the newest succeeded run (two indexed
-    queries per kind; there are six kinds)."""
+    """Per kind, the newest run of any status and the newest succeeded run (at most two
+    indexed queries per kind; there are six kinds)."""
     _require_read(actor)
     summaries = []
     for kind, label in ModelKind.choices:
         latest = ModelRun.objects.filter(kind=kind).order_by("-created_at", "-id").first()
-        in_use = latest if latest and latest.status == RunStatus.SUCCEEDED else None
-        summaries.append(
-            ModelSummary(kind, label, latest, in_use if in_use else _newest_succeeded(kind))
-        )
+        if latest is not None and latest.status == RunStatus.SUCCEEDED:
+            in_use: ModelRun | None = latest
+        else:
+            in_use = _newest_succeeded(kind)
+        summaries.append(ModelSummary(kind, label, latest, in_use))
     return summaries
 
 
