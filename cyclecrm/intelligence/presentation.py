@@ -8,6 +8,7 @@ from typing import Any
 
 from cyclecrm.intelligence.models import ModelKind, ModelRun
 from cyclecrm.intelligence.selectors import ModelSummary, metric_rows
+from cyclecrm.intelligence.trainers import trainer_for
 
 HOW_COMPUTED: dict[str, str] = {
     ModelKind.LEAD_CONVERSION: (
@@ -75,6 +76,7 @@ def model_card(summary: ModelSummary) -> dict[str, Any]:
         "figures": figures(run.metrics, CARD_FIGURES) if run else [],
         "how": HOW_COMPUTED.get(summary.kind, ""),
         "pending": summary.latest is not None and summary.latest.finished_at is None,
+        "installed": trainer_for(summary.kind) is not None,
     }
 
 

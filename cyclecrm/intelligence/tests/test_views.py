@@ -17,11 +17,16 @@ def fake_rfm_trainer(monkeypatch):
     monkeypatch.setitem(trainers._trainers, ModelKind.RFM, lambda run, progress: None)
 
 
-def test_overview_shows_figures_and_retrain_for_managers(web_client, manager, lead_run):
+def test_overview_shows_figures_and_retrain_for_managers(
+    web_client, manager, lead_run, fake_rfm_trainer
+):
     page = web_client(manager).get(reverse("intelligence_overview")).content.decode()
     assert "Lead conversion" in page and "ROC AUC" in page and "0.8125" in page
     assert "on <strong>800</strong> records" in page and "<strong>200</strong> held out" in page
-    assert "Retrain" in page
+    rfm = page[page.index('id="model-rfm"') :]
+    assert "Retrain" in rfm[: rfm.index("</section>")]
+    lead = page[page.index('id="model-lead_conversion"') :]
+    assert "No trainer is installed" in lead[: lead.index("</section>")]
 
 
 def test_sales_rep_sees_no_retrain_button_and_may_not_post(web_client, rep_a, fake_rfm_trainer):
