@@ -168,11 +168,13 @@ def _mount_automation() -> None:
 
 
 def _mount_intelligence() -> None:
+    from cyclecrm.intelligence.api import intelligence_router
     from cyclecrm.intelligence.cluster_api import clusters_router
 
     # The clusters router first: its paths must win over any "/intelligence/{...}" pattern of
     # the general intelligence router mounted after it.
     api.add_router("/intelligence/clusters", clusters_router)
+    api.add_router("/intelligence", intelligence_router)
 
 
 _mount_routers()

@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("cyclecrm.campaigns.urls")),
     path("", include("cyclecrm.automation.urls")),
     path("", include("cyclecrm.intelligence.cluster_urls")),
+    path("", include("cyclecrm.intelligence.urls")),
     path("", include("cyclecrm.web.urls")),
 ]

@@ -51,6 +51,16 @@ MORE = [
             ("Webhooks", "webhook_list", "broadcast", "webhook"),
         ],
     ),
+    (
+        "Intelligence",
+        [
+            ("Models", "intelligence_overview", "cpu", "model_run"),
+            ("Hot leads", "intelligence_hot_leads", "fire", "lead"),
+            ("Customers at risk", "intelligence_at_risk", "exclamation-triangle", "contact"),
+            ("Best customers", "intelligence_best_customers", "trophy", "contact"),
+            ("Clusters", "cluster_page", "diagram-3-fill", "model_run"),
+        ],
+    ),
 ]
 SETTINGS = [
     ("Users", "user_list", "people", "user"),

@@ -19,6 +19,7 @@ from cyclecrm.core.demo import (
     automation,
     campaigns,
     directory,
+    intelligence,
     interactions,
     mailings,
     nurture,
@@ -54,6 +55,8 @@ STEPS: list[tuple[str, Step]] = [
     ("mailings", mailings.build_mailings),
     ("campaigns", campaigns.build_campaigns),
     ("automation", automation.build_automation),
+    # Last: the models learn from everything built above.
+    ("intelligence", intelligence.build_intelligence),
 ]
 
 
