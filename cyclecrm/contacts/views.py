@@ -16,7 +16,6 @@ from cyclecrm.intelligence.offer_selectors import offers_for_account
 from cyclecrm.web.records.config import Column, FilterField, RecordUI, register_ui
 
 RELATED_LIMIT = 10
-OFFERS_SHOWN = 5
 CONTACT_NAME_ORDER = ("last_name", "first_name", "id")
 
 # -- accounts ---------------------------------------------------------------------------------
@@ -100,7 +99,7 @@ def _account_related(actor: User, account: Account) -> dict[str, Any]:
         "subsidiaries": list(subsidiaries.order_by("name", "id")[:RELATED_LIMIT]),
         "subsidiaries_count": subsidiaries.count(),
         "subsidiaries_url": f"{reverse('account_list')}?parent_id={account.pk}",
-        "offers": list(offers_for_account(actor=actor, account=account)[:OFFERS_SHOWN]),
+        "offers": offers_for_account(actor=actor, account=account),
     }
 
 

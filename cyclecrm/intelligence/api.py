@@ -15,7 +15,7 @@ from cyclecrm.api.schemas import RecordId, cursor_page, error_responses, visible
 from cyclecrm.contacts import selectors as contact_selectors
 from cyclecrm.core.pagination import Ordering, paginate
 from cyclecrm.identity.access import access_for
-from cyclecrm.intelligence import selectors, services
+from cyclecrm.intelligence import offer_selectors, selectors, services
 from cyclecrm.intelligence.models import CustomerInsight, LeadInsight, ModelRun, Offer
 from cyclecrm.intelligence.schemas import (
     CustomerInsightOut,
@@ -224,7 +224,7 @@ def _lead_prediction(actor: Any, lead: Lead, prediction: selectors.LeadPredictio
 def get_customer_insight(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
     contact = contact_selectors.contact_get(actor=request.auth, pk=id)
     insight = selectors.customer_insight(actor=request.auth, contact=contact)
-    offers = selectors.offers_for_contact(actor=request.auth, contact=contact)
+    offers = offer_selectors.offers_for_contact(actor=request.auth, contact=contact)
     body: dict[str, Any] = {
         "contact_id": contact.pk,
         "scored": insight is not None,
@@ -244,7 +244,7 @@ def get_customer_insight(request: HttpRequest, id: int = RecordId) -> dict[str, 
 )
 def list_account_offers(request: HttpRequest, id: int = RecordId) -> list[dict[str, Any]]:
     account = contact_selectors.account_get(actor=request.auth, pk=id)
-    offers = selectors.offers_for_account(actor=request.auth, account=account)
+    offers = offer_selectors.offers_for_account(actor=request.auth, account=account)
     return [_offer(offer) for offer in offers]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from cyclecrm.contacts.models import Account, Contact
+from cyclecrm.contacts.models import Contact
 from cyclecrm.core.errors import Forbidden, NotFound
 from cyclecrm.core.pagination import Ordering, orderings_with_reverse
 from cyclecrm.identity import access
@@ -19,7 +19,6 @@ from cyclecrm.intelligence.models import (
     LeadInsight,
     ModelKind,
     ModelRun,
-    Offer,
     RunStatus,
 )
 from cyclecrm.leads.models import Lead, LeadStatus
@@ -39,7 +38,6 @@ BEST_ORDERINGS: dict[str, Ordering] = {
     "-revenue": Ordering(("revenue", "contact"), descending=True),
 }
 OPEN_LEAD_STATUSES = (LeadStatus.OPEN, LeadStatus.CONTACTED, LeadStatus.QUALIFIED)
-OFFERS_SHOWN = 5
 
 # Metrics shown first on the overview cards, with their labels, when a run has them.
 KEY_METRICS: dict[str, str] = {
@@ -204,29 +202,6 @@ def customer_insight(*, actor: User, contact: Contact) -> CustomerInsight | None
     """The insight row of a contact the actor may read (fetched through the contacts
     selectors), or None when no model has scored it yet."""
     return CustomerInsight.objects.filter(contact=contact).first()
-
-
-def _offers(actor: User, **target: Any) -> list[Offer]:
-    if access.level(actor, "product", Action.READ) == Level.NONE:
-        return []
-    return list(
-        Offer.objects.filter(**target)
-        .select_related("product")
-        .order_by("rank", "id")[:OFFERS_SHOWN]
-    )
-
-
-def offers_for_contact(*, actor: User, contact: Contact) -> list[Offer]:
-    """The next products to offer a contact the actor may read, best first.
-
-    The recommendations part owns `offer_selectors.offers_for_contact`; until it is merged
-    this reads the Offer rows directly (the integrator redirects this function to it)."""
-    return _offers(actor, contact=contact)
-
-
-def offers_for_account(*, actor: User, account: Account) -> list[Offer]:
-    """As `offers_for_contact`, for an account the actor may read."""
-    return _offers(actor, account=account)
 
 
 def hot_leads(*, actor: User) -> QuerySet[LeadInsight]:

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from cyclecrm.identity.access import level
 from cyclecrm.identity.models import Action, Level
-from cyclecrm.intelligence import selectors
+from cyclecrm.intelligence import offer_selectors, selectors
 from cyclecrm.intelligence.models import CustomerInsight, ModelRun
 
 register = template.Library()
@@ -78,6 +78,6 @@ def customer_insight_card(context: template.Context, contact: Any) -> dict[str, 
     return {
         "insight": insight,
         "churn_factors": _factor_rows(insight.churn_factors or []) if insight else [],
-        "offers": selectors.offers_for_contact(actor=user, contact=contact),
+        "offers": offer_selectors.offers_for_contact(actor=user, contact=contact),
         "clv_horizon": selectors.clv_horizon_label() if insight else None,
     }

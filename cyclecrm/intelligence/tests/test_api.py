@@ -73,7 +73,8 @@ def test_sales_rep_may_not_retrain(api_client, rep_a, fake_rfm_trainer):
     assert not ModelRun.objects.exists()
 
 
-def test_kind_without_trainer_is_422_naming_kind(api_client, manager):
+def test_kind_without_trainer_is_422_naming_kind(api_client, manager, monkeypatch):
+    monkeypatch.delitem(trainers._trainers, "churn")
     response = api_client(manager).post(
         f"{BASE}/models/churn/train", {}, content_type="application/json"
     )

@@ -3,7 +3,7 @@ import pytest
 from cyclecrm.core.errors import Forbidden, NotFound
 from cyclecrm.core.pagination import paginate
 from cyclecrm.identity.models import Role, User
-from cyclecrm.intelligence import selectors
+from cyclecrm.intelligence import offer_selectors, selectors
 from cyclecrm.intelligence.models import ModelKind, RunStatus
 from cyclecrm.intelligence.tests.conftest import make_run
 
@@ -157,10 +157,11 @@ def test_model_run_get_and_unknown_kind(lead_run, marketer):
 
 
 def test_offers_best_first(offers, customers, rep_a):
-    contact_offers = selectors.offers_for_contact(actor=rep_a, contact=customers["risky"])
+    contact_offers = offer_selectors.offers_for_contact(actor=rep_a, contact=customers["risky"])
     assert [offer.rank for offer in contact_offers] == [1, 2]
     assert contact_offers[0].product.name == "Widget Pro"
-    account_offers = selectors.offers_for_account(actor=rep_a, account=customers["risky"].account)
+    account = customers["risky"].account
+    account_offers = offer_selectors.offers_for_account(actor=rep_a, account=account)
     assert [offer.reason for offer in account_offers] == ["Account buys Widget"]
 
 

@@ -18,8 +18,9 @@ def fake_rfm_trainer(monkeypatch):
 
 
 def test_overview_shows_figures_and_retrain_for_managers(
-    web_client, manager, lead_run, fake_rfm_trainer
+    web_client, manager, lead_run, fake_rfm_trainer, monkeypatch
 ):
+    monkeypatch.delitem(trainers._trainers, ModelKind.LEAD_CONVERSION)
     page = web_client(manager).get(reverse("intelligence_overview")).content.decode()
     assert "Lead conversion" in page and "ROC AUC" in page and "0.8125" in page
     assert "on <strong>800</strong> records" in page and "<strong>200</strong> held out" in page
@@ -62,7 +63,8 @@ def test_manager_retrain_queues_and_polls(web_client, manager, fake_rfm_trainer)
     assert done["HX-Refresh"] == "true"
 
 
-def test_retrain_without_trainer_says_so(web_client, manager):
+def test_retrain_without_trainer_says_so(web_client, manager, monkeypatch):
+    monkeypatch.delitem(trainers._trainers, ModelKind.CHURN)
     response = web_client(manager).post(
         reverse("intelligence_model_train", args=["churn"]), HTTP_HX_REQUEST="true"
     )
