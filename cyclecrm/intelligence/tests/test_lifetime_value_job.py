@@ -2,12 +2,14 @@
 currency, same-day merging, the scores they write, the hold-out figures, and refusals."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 from cyclecrm.catalog.models import Order, OrderStatus
 from cyclecrm.contacts.models import Contact
@@ -211,3 +213,17 @@ def test_rfm_job_refuses_below_ten_customers():
     run = model_run_train_now(kind=ModelKind.RFM, options={"as_of": AS_OF.isoformat()})
     assert run.status == RunStatus.REFUSED
     assert run.message == "RFM groups need at least 10 customers with a paid order; there are 9."
+
+
+def test_demo_orders_give_both_models_enough_to_learn():
+    call_command(
+        "demo", "--contacts", "300", "--accounts", "30", stdout=io.StringIO(), stderr=io.StringIO()
+    )
+    rfm_run = model_run_train_now(kind=ModelKind.RFM)
+    clv_run = model_run_train_now(kind=ModelKind.CLV)
+    assert (rfm_run.status, clv_run.status) == (RunStatus.SUCCEEDED, RunStatus.SUCCEEDED), (
+        rfm_run.message + clv_run.message
+    )
+    assert clv_run.parameters["repeat_customers"] >= clv.MIN_REPEAT_CUSTOMERS
+    assert clv_run.metrics["orders_without_rate"] == 0
+    assert clv_run.scored == rfm_run.scored == CustomerInsight.objects.count()
