@@ -87,31 +87,45 @@ def bgnbd_log_likelihood(params: BgNbd, x: ArrayLike, t_x: ArrayLike, T: ArrayLi
     return float(np.sum(bgnbd_log_likelihood_terms(params, x, t_x, T)))
 
 
+# Log-parameters stay within e^±LOG_BOUND of the scaled data. A likelihood can keep rising
+# towards a boundary (a and b → 0 or → ∞ when drop-out is nil or the same for everyone); the
+# bound stops the search there instead of letting it wander for ever.
+LOG_BOUND = 12.0
+
+
 def _maximise(negative_ll, start: np.ndarray) -> np.ndarray:
-    """Minimise over log-parameters (so every parameter stays positive): Nelder-Mead to get
-    close without gradients, then BFGS from there to polish."""
+    """Minimise over bounded log-parameters (so every parameter stays positive): Nelder-Mead to
+    get close without gradients, then L-BFGS-B from there to polish."""
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
     first = minimize(
         negative_ll,
         start,
         method="Nelder-Mead",
-        options={"maxiter": 20000, "xatol": 1e-10, "fatol": 1e-10},
+        bounds=bounds,
+        options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-10},
     )
-    second = minimize(negative_ll, first.x, method="BFGS", options={"gtol": 1e-8})
+    second = minimize(negative_ll, first.x, method="L-BFGS-B", bounds=bounds)
     best = second if second.fun <= first.fun and np.all(np.isfinite(second.x)) else first
     return np.exp(best.x)
 
 
 def bgnbd_fit(x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> BgNbdFit:
-    """Maximum-likelihood BG/NBD parameters for the customers' (x, t_x, T)."""
+    """Maximum-likelihood BG/NBD parameters for the customers' (x, t_x, T).
+
+    Time is rescaled to a mean T of 1 while fitting (alpha scales with the time unit, the other
+    parameters do not), so the bounds and starting point suit any period length."""
     x, t_x, T = _arrays(x, t_x, T)
-    scale = 1.0 / n if (n := len(x)) else 1.0
+    unit = float(np.mean(T)) if len(T) and np.mean(T) > 0 else 1.0
+    scaled_t_x, scaled_T = t_x / unit, T / unit
+    scale = 1.0 / max(len(x), 1)
 
     def negative_ll(log_params: np.ndarray) -> float:
-        value = -bgnbd_log_likelihood(BgNbd(*np.exp(log_params)), x, t_x, T) * scale
+        params = BgNbd(*np.exp(log_params))
+        value = -bgnbd_log_likelihood(params, x, scaled_t_x, scaled_T) * scale
         return value if np.isfinite(value) else 1e12
 
-    start = np.log([1.0, max(float(np.mean(T)), 1e-3), 1.0, 1.0])
-    params = BgNbd(*(float(value) for value in _maximise(negative_ll, start)))
+    r, alpha, a, b = (float(value) for value in _maximise(negative_ll, np.zeros(4)))
+    params = BgNbd(r, alpha * unit, a, b)
     return BgNbdFit(params, bgnbd_log_likelihood(params, x, t_x, T), len(x))
 
 
@@ -172,18 +186,21 @@ def gamma_gamma_log_likelihood(params: GammaGamma, x: ArrayLike, zbar: ArrayLike
 
 
 def gamma_gamma_fit(x: ArrayLike, zbar: ArrayLike) -> GammaGammaFit:
-    """Maximum-likelihood Gamma-Gamma parameters; pass repeat buyers only (x > 0, zbar > 0)."""
+    """Maximum-likelihood Gamma-Gamma parameters; pass repeat buyers only (x > 0, zbar > 0).
+    Amounts are rescaled to a mean of 1 while fitting (gamma scales with the currency unit)."""
     x, zbar = _arrays(x, zbar)
     if np.any(x <= 0) or np.any(zbar <= 0):
         raise ValueError("Gamma-Gamma is fitted on repeat buyers with a positive mean value.")
+    unit = float(np.mean(zbar)) if len(zbar) else 1.0
+    scaled = zbar / unit
     scale = 1.0 / max(len(x), 1)
 
     def negative_ll(log_params: np.ndarray) -> float:
-        value = -gamma_gamma_log_likelihood(GammaGamma(*np.exp(log_params)), x, zbar) * scale
+        value = -gamma_gamma_log_likelihood(GammaGamma(*np.exp(log_params)), x, scaled) * scale
         return value if np.isfinite(value) else 1e12
 
-    start = np.log([1.0, 2.0, max(float(np.mean(zbar)), 1e-3)])
-    params = GammaGamma(*(float(value) for value in _maximise(negative_ll, start)))
+    p, q, gamma = (float(value) for value in _maximise(negative_ll, np.log([1.0, 2.0, 1.0])))
+    params = GammaGamma(p, q, gamma * unit)
     return GammaGammaFit(params, gamma_gamma_log_likelihood(params, x, zbar), len(x))
 
 
