@@ -138,7 +138,7 @@ def train(run: ModelRun, progress: Progress) -> None:
     as_of = dt.date.fromisoformat(options["as_of"]) if options.get("as_of") else None
     as_of = as_of or timezone.localdate()
     summary = summarise(days, calibration_end=as_of, period_days=float(options["period_days"]))
-    _check_enough(summary, "today")
+    _check_enough(summary, f"as of {as_of.isoformat()}")
     progress(20, "Checking on the hold-out", force=True)
     holdout = _holdout(days[days["date"] <= pd.Timestamp(as_of)], options)
     progress(50, "Fitting on the whole history", force=True)
