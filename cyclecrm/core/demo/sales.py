@@ -2,9 +2,10 @@
 (some converted), quotes for open opportunities, orders of customers, and the reps' tasks.
 
 Sizes follow the number of contacts asked for (N): about 0.3 N leads, 0.2 N opportunities,
-0.25 N orders and 0.1 N tasks. Quote and order lines are priced by `catalog.pricing` (the rule
-the services use), numbers are `Q-<year>-<seq>` / `O-<year>-<seq>` and the number counters are
-moved past them, so documents created later in the app continue the sequence.
+0.1 N tasks, and two years of repeat orders of the customers (see `_order_moments`). Quote and
+order lines are priced by `catalog.pricing` (the rule the services use), numbers are
+`Q-<year>-<seq>` / `O-<year>-<seq>` and the number counters are moved past them, so documents
+created later in the app continue the sequence.
 """
 
 import datetime as dt
@@ -45,12 +46,11 @@ from cyclecrm.leads.models import (
     NeedLevel,
     TimelineHorizon,
 )
-from cyclecrm.pipeline.models import Opportunity, Stage, StageChange, StageKind
+from cyclecrm.pipeline.models import ExchangeRate, Opportunity, Stage, StageChange, StageKind
 from cyclecrm.pipeline.services import pipeline_default
 
 LEADS_PER_CONTACT = 0.3
 OPPORTUNITIES_PER_CONTACT = 0.2
-ORDERS_PER_CONTACT = 0.25
 TASKS_PER_CONTACT = 0.1
 QUOTED_SHARE = 0.35  # of the opportunities in a proposal or negotiation stage
 SECOND_CURRENCY = "EUR"
@@ -712,40 +712,93 @@ ORDER_STATUSES = {
 }
 
 
+# Customers' repeat purchases follow the story of the BG/NBD model (docs/intelligence/
+# clv-and-rfm.md), so lifetime value and RFM have something to learn: while active a customer
+# orders at their own rate (Gamma-distributed across customers) and after each order stops
+# buying for good with their own probability (Beta-distributed). Churned contacts stopped at
+# least CHURNED_QUIET_DAYS ago.
+ORDER_HISTORY_DAYS = 730
+ORDER_RATE_SHAPE = 1.2
+ORDER_RATE_MEAN_DAYS = 70.0
+DROPOUT_BETA = (1.0, 4.0)
+MAX_ORDERS_PER_CUSTOMER = 40
+CHURNED_QUIET_DAYS = 120
+
+
+def _order_moments(rng: random.Random, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    """A customer's order moments between `start` and `end`: the first within 60 days of
+    `start`, then Poisson arrivals at the customer's rate until they drop out."""
+    rate = rng.gammavariate(ORDER_RATE_SHAPE, 1 / (ORDER_RATE_SHAPE * ORDER_RATE_MEAN_DAYS))
+    dropout = rng.betavariate(*DROPOUT_BETA)
+    moment = _moment(rng, start, min(end, start + dt.timedelta(days=60)))
+    moments = [moment]
+    while len(moments) < MAX_ORDERS_PER_CUSTOMER and rng.random() >= dropout:
+        moment += dt.timedelta(days=rng.expovariate(rate))
+        if moment > end:
+            break
+        moments.append(moment)
+    return moments
+
+
+def _ensure_second_currency_rate(since: dt.date) -> None:
+    """Orders in the second currency need a rate to count in the base currency (CLV, RFM)."""
+    if _default_currency().upper() == SECOND_CURRENCY:
+        return
+    if not ExchangeRate.objects.filter(currency=SECOND_CURRENCY, valid_from__lte=since).exists():
+        ExchangeRate.objects.create(
+            currency=SECOND_CURRENCY,
+            valid_from=since,
+            rate=(Decimal(1) / EUR_PER_USD).quantize(Decimal("1e-10")),
+        )
+
+
+def _order(
+    context: DemoContext,
+    rng: random.Random,
+    contact: Contact,
+    products: list[Product],
+    currency: str,
+    ordered: dt.datetime,
+) -> tuple[Order, list[OrderLine]]:
+    lines, totals = _lines(rng, products, currency, OrderLine, "order")
+    status = _pick(rng, ORDER_STATUSES)
+    if context.now - ordered < dt.timedelta(days=3) and rng.random() < 0.5:
+        status = OrderStatus.PENDING
+    order = Order(
+        account_id=contact.account_id,
+        contact=contact,
+        ordered_at=ordered,
+        status=status,
+        currency=currency,
+        subtotal=totals.subtotal,
+        tax_total=totals.tax_total,
+        total=totals.total,
+        created_at=ordered,
+        updated_at=_moment(rng, ordered, min(context.now, ordered + dt.timedelta(days=20))),
+        **_owner_fields(context, _rep(context, rng, contact.owner_id)),
+    )
+    return order, lines
+
+
 def build_orders(context: DemoContext) -> None:
     rng = context.rng("orders")
     products = [product for product in getattr(context, "products", []) if product.is_active]
     customers = [c for c in _contacts(context) if c.lifecycle_stage in CUSTOMER_STAGES]
     customers = customers or _contacts(context)
-    total = round(context.options.contacts * ORDERS_PER_CONTACT)
     numbers = _Numbers("order")
-    start = context.now - dt.timedelta(days=730)
+    start = context.now - dt.timedelta(days=ORDER_HISTORY_DAYS)
+    _ensure_second_currency_rate(start.date())
     rows = []
-    for _ in range(total if customers and products and context.reps else 0):
-        contact = rng.choice(customers)
+    for contact in customers if products and context.reps else []:
         currency = _default_currency()
         if rng.random() < SECOND_CURRENCY_SHARE:
             currency = SECOND_CURRENCY
-        ordered = _moment(rng, max(contact.created_at, start), context.now)
-        lines, totals = _lines(rng, products, currency, OrderLine, "order")
-        owner = _rep(context, rng, contact.owner_id)
-        status = _pick(rng, ORDER_STATUSES)
-        if context.now - ordered < dt.timedelta(days=3) and rng.random() < 0.5:
-            status = OrderStatus.PENDING
-        order = Order(
-            account_id=contact.account_id,
-            contact=contact,
-            ordered_at=ordered,
-            status=status,
-            currency=currency,
-            subtotal=totals.subtotal,
-            tax_total=totals.tax_total,
-            total=totals.total,
-            created_at=ordered,
-            updated_at=_moment(rng, ordered, min(context.now, ordered + dt.timedelta(days=20))),
-            **_owner_fields(context, owner),
-        )
-        rows.append((order, lines))
+        first = min(max(contact.created_at, start), context.now)
+        end = context.now
+        if contact.lifecycle_stage == "churned":
+            end = max(first, context.now - dt.timedelta(days=CHURNED_QUIET_DAYS))
+        for ordered in _order_moments(rng, first, end):
+            rows.append(_order(context, rng, contact, products, currency, ordered))
     rows.sort(key=lambda row: row[0].ordered_at)
     for order, _ in rows:
         order.number = numbers.next(order.ordered_at.year)
