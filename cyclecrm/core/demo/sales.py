@@ -614,11 +614,40 @@ def _price(product: Product, currency: str) -> Decimal:
     return round_money(product.unit_price * EUR_PER_USD, currency)
 
 
+def _basket(
+    rng: random.Random, products: list[Product], size: int, favourite: str | None = None
+) -> list[Product]:
+    """`size` different products that go together as real baskets do: the first pick is, for a
+    customer, usually from their favourite category; each further product is, two times in
+    three, the first one's companion (the next product of its category) or another of its
+    category, so the cross-sell model has co-purchases to find across orders and customers."""
+    liked = [product for product in products if product.category == favourite]
+    first = rng.choice(liked if liked and rng.random() < 0.7 else products)
+    family = [product for product in products if product.category == first.category]
+    companion = family[(family.index(first) + 1) % len(family)]
+    chosen = [first]
+    while len(chosen) < min(size, len(products)):
+        roll = rng.random()
+        pool = [companion] if roll < 0.4 else family if roll < 0.67 else products
+        candidate = rng.choice(pool)
+        if candidate not in chosen:
+            chosen.append(candidate)
+        elif all(product in chosen for product in family):
+            pool = [product for product in products if product not in chosen]
+            chosen.append(rng.choice(pool))
+    return chosen
+
+
 def _lines(
-    rng: random.Random, products: list[Product], currency: str, line_model: Any, owner_field: str
+    rng: random.Random,
+    products: list[Product],
+    currency: str,
+    line_model: Any,
+    owner_field: str,
+    favourite: str | None = None,
 ) -> tuple[list[Any], Any]:
     """1-4 priced lines (unsaved, without their document) and the totals."""
-    chosen = rng.sample(products, min(len(products), rng.randint(1, 4)))
+    chosen = _basket(rng, products, rng.randint(1, 4), favourite)
     inputs = [
         LineInput(
             quantity=Decimal(rng.choice([1, 1, 1, 2, 3, 5, 10, 25])),
@@ -760,7 +789,9 @@ def _order(
     currency: str,
     ordered: dt.datetime,
 ) -> tuple[Order, list[OrderLine]]:
-    lines, totals = _lines(rng, products, currency, OrderLine, "order")
+    categories = sorted({product.category for product in products})
+    favourite = categories[contact.pk % len(categories)]
+    lines, totals = _lines(rng, products, currency, OrderLine, "order", favourite)
     status = _pick(rng, ORDER_STATUSES)
     if context.now - ordered < dt.timedelta(days=3) and rng.random() < 0.5:
         status = OrderStatus.PENDING

@@ -10,6 +10,7 @@ from cyclecrm.identity.access import level
 from cyclecrm.identity.models import Action, Level
 from cyclecrm.intelligence import offer_selectors, selectors
 from cyclecrm.intelligence.models import CustomerInsight, ModelRun
+from cyclecrm.intelligence.vocab import RFM_GROUPS
 
 register = template.Library()
 
@@ -81,3 +82,9 @@ def customer_insight_card(context: template.Context, contact: Any) -> dict[str, 
         "offers": offer_selectors.offers_for_contact(actor=user, contact=contact),
         "clv_horizon": selectors.clv_horizon_label() if insight else None,
     }
+
+
+@register.filter
+def rfm_label(group: str) -> str:
+    """The RFM group's label ("Can't lose them") for its stored key ("cant_lose")."""
+    return RFM_GROUPS.get(group, group or "—")

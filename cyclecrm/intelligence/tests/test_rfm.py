@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cyclecrm.intelligence import rfm
+from cyclecrm.intelligence.vocab import RFM_GROUPS
 
 values = st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=200)
 
@@ -48,7 +49,7 @@ def test_recency_scores_fewer_days_higher():
 
 def test_group_table_covers_every_recency_and_fm_pair_once():
     assert set(rfm.GROUPS) == {(r, fm) for r in range(1, 6) for fm in range(1, 6)}
-    assert set(rfm.GROUPS.values()) == set(rfm.GROUP_LABELS)
+    assert set(rfm.GROUPS.values()) == set(RFM_GROUPS)
 
 
 @pytest.mark.parametrize(

@@ -115,6 +115,6 @@ def test_builder_lists_them_under_predictions(db):
     catalog = {spec.key: spec.as_dict() for spec in field_catalog()}
     assert catalog["insight.churn_band"]["group"] == "Predictions"
     assert catalog["insight.churn_band"]["choices"] == ["low", "medium", "high"]
-    assert "cannot_lose" in catalog["insight.rfm_group"]["choices"]
+    assert "cant_lose" in catalog["insight.rfm_group"]["choices"]
     assert catalog["lead.conversion_probability"]["type"] == "number"
     assert {"insight.cluster", "insight.p_alive", "insight.monetary_score"} <= set(catalog)

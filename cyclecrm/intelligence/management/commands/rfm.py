@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from cyclecrm.intelligence import rfm
 from cyclecrm.intelligence.cli import add_transaction_arguments, iso_date, json_line, read_days
 from cyclecrm.intelligence.transactions import summarise
+from cyclecrm.intelligence.vocab import RFM_GROUPS
 
 
 class Command(BaseCommand):
@@ -38,5 +39,5 @@ class Command(BaseCommand):
         result = {**rfm.summary(frame, scored), "as_of": as_of.date().isoformat()}
         if not options["json"]:
             for group, count in result["groups"].items():
-                self.stdout.write(f"{rfm.GROUP_LABELS[group]:>20}: {count}")
+                self.stdout.write(f"{RFM_GROUPS[group]:>20}: {count}")
         self.stdout.write(json_line(result))
