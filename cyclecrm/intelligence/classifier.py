@@ -173,8 +173,14 @@ def pipeline(features: Features, *, c: float = REGULARIZATION_C) -> Pipeline:
 
 def fit(frame: pd.DataFrame, y: np.ndarray, features: Features) -> dict[str, Any]:
     """Fit on all the given records and return the model as JSON."""
-    fitted = pipeline(features).fit(prepare(frame, features), np.asarray(y, dtype=int))
-    return export(fitted, features)
+    prepared = prepare(frame, features)
+    fitted = pipeline(features).fit(prepared, np.asarray(y, dtype=int))
+    model = export(fitted, features)
+    # Numeric features that only ever held 0 and 1 are yes/no flags; factors say "yes"/"no".
+    model["yes_no"] = [
+        name for name in features.numeric if set(prepared[name].dropna().unique()) <= {0.0, 1.0}
+    ]
+    return model
 
 
 def export(fitted: Pipeline, features: Features) -> dict[str, Any]:
@@ -307,14 +313,26 @@ def _factor(model: Mapping[str, Any], feature: str, value: Any, contribution: fl
             shown = "not recorded" if value == NONE else str(value)
         label = f"{label}: {shown}"
         out_value: Any = None if value == NONE else value
+    elif pd.isna(value):
+        out_value = None
+    elif feature in model.get("yes_no", ()):
+        out_value = "yes" if float(value) else "no"
     else:
-        out_value = None if pd.isna(value) else round(float(value), 4)
+        out_value = _rounded(float(value))
     return {
         "feature": feature,
         "label": label,
         "value": out_value,
         "contribution": round(float(contribution), 4),
     }
+
+
+def _rounded(value: float) -> float | int:
+    """A factor's value as people read it: whole numbers whole, others to 3 significant digits
+    (232.4496 days -> 232, 0.31415 -> 0.314)."""
+    if value.is_integer():
+        return int(value)
+    return float(f"{value:.3g}") if abs(value) < 100 else round(value)
 
 
 def _sigmoid(logits: np.ndarray) -> np.ndarray:

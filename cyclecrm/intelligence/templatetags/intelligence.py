@@ -45,10 +45,13 @@ def _factor_rows(factors: list[Any]) -> list[dict[str, Any]]:
         if not isinstance(factor, dict):
             continue
         contribution = factor.get("contribution")
+        label = factor.get("label") or factor.get("feature", "")
+        value = factor.get("value")
         rows.append(
             {
-                "label": factor.get("label") or factor.get("feature", ""),
-                "value": factor.get("value"),
+                "label": label,
+                # A category is already named in the label ("Industry: Energy").
+                "value": None if value is not None and f": {value}" in label else value,
                 "contribution": contribution,
                 "up": isinstance(contribution, int | float) and contribution > 0,
             }
