@@ -20,7 +20,6 @@ the very first churn run, which sets the baseline.
 
 import datetime as dt
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -36,7 +35,7 @@ from cyclecrm.core.events import Event, emit
 from cyclecrm.feedback.models import SurveyKind, SurveyResponse
 from cyclecrm.intelligence import classifier
 from cyclecrm.intelligence.models import CustomerInsight, ModelKind, ModelRun, RunStatus
-from cyclecrm.intelligence.trainers import NotEnoughData, Progress, trainer
+from cyclecrm.intelligence.trainers import NotEnoughData, Progress, in_chunks, trainer
 from cyclecrm.support.models import Case
 
 EVENT_HIGH_RISK = "contact.churn_risk_high"
@@ -183,7 +182,7 @@ def snapshot(at: dt.datetime, window: dt.timedelta, *, explicit: bool) -> pd.Dat
     already when `explicit` is false) with features and the label `churned` for (at, at+window].
 
     `explicit` (the window ending today): a customer whose stage is Churned counts as churned."""
-    rows = list(customers_as_of(at, bought_until=at + window).iterator(chunk_size=CHUNK))
+    rows = list(customers_as_of(at, bought_until=at + window).iterator(chunk_size=CHUNK), CHUNK)
     frame = features_frame(rows, at)
     if frame.empty:
         frame["churned"] = pd.Series(dtype=int)
@@ -267,7 +266,7 @@ def score_customers(
     `{"scored", "bands": {band: count}, "entered_high": count}`."""
     done, entered = 0, 0
     bands = {"low": 0, "medium": 0, "high": 0}
-    for rows in _chunks(customers_as_of(at).iterator(chunk_size=CHUNK)):
+    for rows in in_chunks(customers_as_of(at).iterator(chunk_size=CHUNK), CHUNK):
         frame = features_frame(rows, at)
         probabilities, factors = classifier.score(model, frame)
         ids = [int(value) for value in frame["id"]]
@@ -327,14 +326,3 @@ def _transitions(
                 )
             )
     return entered
-
-
-def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

@@ -18,7 +18,6 @@ score (`Lead.score`, leads app) stays in charge: see `lead_model_status()`.
 """
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -44,7 +43,7 @@ from cyclecrm.core.db.vendor import upsert_rows
 from cyclecrm.integrations.models import EmailTracking
 from cyclecrm.intelligence import classifier
 from cyclecrm.intelligence.models import LeadInsight, ModelKind, ModelRun, RunStatus
-from cyclecrm.intelligence.trainers import NotEnoughData, Progress, trainer
+from cyclecrm.intelligence.trainers import NotEnoughData, Progress, in_chunks, trainer
 from cyclecrm.leads.models import (
     Authority,
     Lead,
@@ -219,7 +218,7 @@ def train(run: ModelRun, progress: Progress) -> None:
         per_class_holdout=int(options["min_per_class_holdout"]),
     )
     progress(5, "Reading decided leads", force=True)
-    frame = features_frame(list(lead_rows(decided_leads()).iterator(chunk_size=CHUNK)))
+    frame = features_frame(list(lead_rows(decided_leads()).iterator(chunk_size=CHUNK), CHUNK))
     y = frame["label"].to_numpy()
     test = classifier.split_by_time(frame["created_at"], float(options["test_fraction"]))
     try:
@@ -255,7 +254,7 @@ def score_leads(run: ModelRun | None, model: dict[str, Any], progress: Progress 
     """Write every lead's probability and top factors with `model` (chunked upserts)."""
     total = Lead.objects.count()
     done = 0
-    for rows in _chunks(lead_rows().iterator(chunk_size=CHUNK)):
+    for rows in in_chunks(lead_rows().iterator(chunk_size=CHUNK), CHUNK):
         frame = features_frame(rows)
         probabilities, factors = classifier.score(model, frame)
         now = timezone.now()
@@ -281,17 +280,6 @@ def score_leads(run: ModelRun | None, model: dict[str, Any], progress: Progress 
         if progress is not None:
             progress(40 + 60 * done / max(total, 1), f"Scoring {done:,} of {total:,} leads")
     return done
-
-
-def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def lead_model_status() -> dict[str, Any]:

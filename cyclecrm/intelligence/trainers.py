@@ -9,7 +9,8 @@ the run is then marked refused and the previous model stays in use.
 """
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from django.utils import timezone
 
@@ -24,6 +25,21 @@ TRAINER_MODULES = (
     "cyclecrm.intelligence.clusters",
     "cyclecrm.intelligence.offers",
 )
+
+
+Row = TypeVar("Row")
+
+
+def in_chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    """Lists of up to `size` consecutive rows: score a streamed query a chunk at a time."""
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 class NotEnoughData(Exception):
