@@ -182,7 +182,7 @@ def snapshot(at: dt.datetime, window: dt.timedelta, *, explicit: bool) -> pd.Dat
     already when `explicit` is false) with features and the label `churned` for (at, at+window].
 
     `explicit` (the window ending today): a customer whose stage is Churned counts as churned."""
-    rows = list(customers_as_of(at, bought_until=at + window).iterator(chunk_size=CHUNK), CHUNK)
+    rows = list(customers_as_of(at, bought_until=at + window).iterator(chunk_size=CHUNK))
     frame = features_frame(rows, at)
     if frame.empty:
         frame["churned"] = pd.Series(dtype=int)

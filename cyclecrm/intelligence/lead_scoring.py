@@ -218,7 +218,7 @@ def train(run: ModelRun, progress: Progress) -> None:
         per_class_holdout=int(options["min_per_class_holdout"]),
     )
     progress(5, "Reading decided leads", force=True)
-    frame = features_frame(list(lead_rows(decided_leads()).iterator(chunk_size=CHUNK), CHUNK))
+    frame = features_frame(list(lead_rows(decided_leads()).iterator(chunk_size=CHUNK)))
     y = frame["label"].to_numpy()
     test = classifier.split_by_time(frame["created_at"], float(options["test_fraction"]))
     try:
