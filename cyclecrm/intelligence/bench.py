@@ -5,8 +5,9 @@ Data (fixed seed): `contacts` contacts, of whom about `orders / 3.4` are custome
 customer's first purchase is uniform over two years before "now" and further purchases follow a
 Poisson process with a gamma-distributed rate that stops at a geometric dropout (the story
 BG/NBD tells); order values are gamma-distributed per customer; 1-4 lines per order over 300
-products in 12 categories, with products of a category bought together more often. Leads are
-not generated: the lead model is measured by the `leads` size on its own rows.
+products in 12 categories, with products of a category bought together more often. `leads`
+leads over 18 months: the older ones decided (converted or unqualified, with odds set by their
+authority, need and source), the newest open, so the lead model trains and scores them.
 """
 
 import datetime as dt
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from cyclecrm.catalog.models import Order, OrderLine, OrderStatus, Product
 from cyclecrm.contacts.models import Contact
+from cyclecrm.leads.models import Authority, Lead, LeadSource, LeadStatus, NeedLevel
 from cyclecrm.pipeline.currency import base_currency
 
 BATCH = 5000
@@ -26,19 +28,82 @@ CATEGORIES = 12
 
 
 def generate(
-    *, contacts: int, orders: int, seed: int = 7, report: Callable[[str], None] = print
+    *,
+    contacts: int,
+    orders: int,
+    leads: int = 0,
+    seed: int = 7,
+    report: Callable[[str], None] = print,
 ) -> dict[str, int]:
     """Insert the synthetic data set; returns the row counts written."""
     rng = np.random.default_rng(seed)
-    currency = base_currency()
     now = timezone.now()
+    written = {"leads": _leads(rng, leads, now, report)}
+    if not contacts:
+        return written
+    currency = base_currency()
     products = _products(rng, currency)
     first_contact = _contacts(contacts, report)
     customers = max(1, min(contacts, round(orders / 3.4)))
     contact_ids = first_contact + rng.choice(contacts, size=customers, replace=False)
     plan = _purchase_plan(rng, contact_ids, orders, now)
     lines = _orders(rng, plan, products, currency, report)
-    return {"contacts": contacts, "customers": customers, "orders": len(plan), "lines": lines}
+    return written | {
+        "contacts": contacts,
+        "customers": customers,
+        "orders": len(plan),
+        "lines": lines,
+    }
+
+
+# Log-odds of conversion added by each value (the signal the lead model should find).
+LEAD_SIGNAL = {
+    Authority.DECISION_MAKER: 1.0,
+    Authority.INFLUENCER: 0.3,
+    NeedLevel.HIGH: 0.8,
+    NeedLevel.LOW: -0.8,
+    LeadSource.REFERRAL: 0.7,
+    LeadSource.IMPORT: -0.6,
+}
+
+
+def _leads(
+    rng: np.random.Generator, count: int, now: dt.datetime, report: Callable[[str], None]
+) -> int:
+    authorities = [Authority.DECISION_MAKER, Authority.INFLUENCER, Authority.NONE]
+    needs = [NeedLevel.LOW, NeedLevel.MEDIUM, NeedLevel.HIGH]
+    sources = [LeadSource.WEB_FORM, LeadSource.REFERRAL, LeadSource.IMPORT, LeadSource.EVENT]
+    for offset in range(0, count, BATCH):
+        rows = []
+        for n in range(offset, min(count, offset + BATCH)):
+            age_days = float(rng.uniform(0, 540))
+            created = now - dt.timedelta(days=age_days)
+            authority, need = authorities[n % 3], needs[int(rng.integers(3))]
+            source = sources[int(rng.integers(len(sources)))]
+            logit = -0.8 + sum(LEAD_SIGNAL.get(value, 0.0) for value in (authority, need, source))
+            decided = age_days > 60 and rng.random() < 0.85
+            converted = decided and rng.random() < 1 / (1 + np.exp(-logit))
+            status = LeadStatus.QUALIFIED if converted else LeadStatus.UNQUALIFIED
+            rows.append(
+                Lead(
+                    last_name=f"Bench lead {n}",
+                    company=f"Bench {n % 5000}",
+                    employees=int(rng.integers(1, 5000)),
+                    country="GB",
+                    authority=authority,
+                    need_level=need,
+                    source=source,
+                    status=status if decided else LeadStatus.OPEN,
+                    created_at=created,
+                    status_changed_at=created + dt.timedelta(days=30) if decided else created,
+                    converted_at=created + dt.timedelta(days=30) if converted else None,
+                )
+            )
+        with transaction.atomic():
+            Lead.objects.bulk_create(rows)
+        if offset % (BATCH * 40) == 0:
+            report(f"leads: {offset + len(rows):,} of {count:,}")
+    return count
 
 
 def _products(rng: np.random.Generator, currency: str) -> list[tuple[int, float, int]]:

@@ -31,6 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("scenario", nargs="?", default="intelligence", choices=SCENARIOS)
         parser.add_argument("--contacts", type=int, default=1_000_000)
         parser.add_argument("--orders", type=int, default=500_000)
+        parser.add_argument("--leads", type=int, default=200_000)
         parser.add_argument("--output", type=Path, help="default: bench/results/<scenario>.json")
         parser.add_argument(
             "--database-url", default="", help="an EMPTY PostgreSQL database to use instead"
@@ -59,7 +60,10 @@ class Command(BaseCommand):
             env["DATABASE_URL"] = options["database_url"]
         try:
             self._run(["migrate", "--no-input", "-v", "0"], env, capture=False)
-            sizes = ["--contacts", str(options["contacts"]), "--orders", str(options["orders"])]
+            sizes = [
+                *("--contacts", str(options["contacts"]), "--orders", str(options["orders"])),
+                *("--leads", str(options["leads"])),
+            ]
             steps = [
                 self._step(["--child", "idle"], env),
                 self._step(["--child", "generate", *sizes], env),
@@ -77,7 +81,7 @@ class Command(BaseCommand):
                 "platform": platform.platform(),
                 "database": "postgresql" if options["database_url"] else "sqlite",
             },
-            "sizes": {"contacts": options["contacts"], "orders": options["orders"]},
+            "sizes": {key: options[key] for key in ("contacts", "orders", "leads")},
             "steps": steps,
         }
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -114,6 +118,7 @@ class Command(BaseCommand):
             report = {"step": "generate data"} | generate(
                 contacts=options["contacts"],
                 orders=options["orders"],
+                leads=options["leads"],
                 report=lambda note: self.stderr.write(note),
             )
         elif options["child"] == "idle":
