@@ -206,6 +206,14 @@ def features_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
+def decided_frame() -> pd.DataFrame:
+    """Features of every decided lead, built a chunk at a time so only the compact feature
+    frame, never the whole list of raw rows, is held in memory."""
+    rows = lead_rows(decided_leads()).iterator(chunk_size=CHUNK)
+    frames = [features_frame(chunk) for chunk in in_chunks(rows, CHUNK)]
+    return pd.concat(frames, ignore_index=True) if frames else features_frame([])
+
+
 def decided_leads() -> Any:
     return Lead.objects.filter(Q(converted_at__isnull=False) | Q(status=LeadStatus.UNQUALIFIED))
 
@@ -218,7 +226,7 @@ def train(run: ModelRun, progress: Progress) -> None:
         per_class_holdout=int(options["min_per_class_holdout"]),
     )
     progress(5, "Reading decided leads", force=True)
-    frame = features_frame(list(lead_rows(decided_leads()).iterator(chunk_size=CHUNK)))
+    frame = decided_frame()
     y = frame["label"].to_numpy()
     test = classifier.split_by_time(frame["created_at"], float(options["test_fraction"]))
     try:
