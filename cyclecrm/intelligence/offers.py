@@ -103,7 +103,13 @@ def _check_enough(transactions: Transactions) -> int:
 
 def _cutoff(run: ModelRun, transactions: Transactions) -> np.datetime64:
     if run.options.get("cutoff"):
-        return np.datetime64(dt.date.fromisoformat(str(run.options["cutoff"])), "s")
+        try:
+            day = dt.date.fromisoformat(str(run.options["cutoff"]))
+        except ValueError:
+            raise NotEnoughData(
+                f"Option cutoff: {run.options['cutoff']!r} is not a date (YYYY-MM-DD)."
+            ) from None
+        return np.datetime64(day, "s")
     days = np.sort(transactions.when.astype("datetime64[D]"))
     return days[int(len(days) * (1 - HOLDOUT_SHARE))].astype("datetime64[s]")
 

@@ -117,6 +117,13 @@ def test_refuses_with_too_few_multi_product_orders(rep_a):
     assert "there are 29" in run.message
 
 
+def test_a_malformed_cutoff_is_refused_with_the_reason(shop):
+    run = model_run_train_now(kind=ModelKind.RECOMMENDATIONS, options={"cutoff": "next week"})
+    assert run.status == RunStatus.REFUSED
+    assert run.message == "Option cutoff: 'next week' is not a date (YYYY-MM-DD)."
+    assert not Offer.objects.exists()
+
+
 def test_a_rep_without_access_sees_no_offers(shop, buyer, rep_b, web_client):
     model_run_train_now(kind=ModelKind.RECOMMENDATIONS)
     assert Offer.objects.filter(contact=buyer).exists()
