@@ -49,6 +49,8 @@ def _mount_routers() -> None:
     _mount_campaigns()
     _mount_automation()
     _mount_intelligence()
+    _mount_loyalty()
+    _mount_advocacy()
 
 
 def _mount_lead_to_customer() -> None:
@@ -175,6 +177,41 @@ def _mount_intelligence() -> None:
     # the general intelligence router mounted after it.
     api.add_router("/intelligence/clusters", clusters_router)
     api.add_router("/intelligence", intelligence_router)
+
+
+def _mount_loyalty() -> None:
+    from cyclecrm.loyalty.program_api import members_router, programs_router
+    from cyclecrm.loyalty.referral_api import referrals_router
+    from cyclecrm.loyalty.reward_api import (
+        public_statements_router,
+        redemptions_router,
+        rewards_router,
+        statements_router,
+    )
+
+    api.add_router("/loyalty/programs", programs_router)
+    api.add_router("/loyalty/members", members_router)
+    api.add_router("/loyalty/rewards", rewards_router)
+    api.add_router("/loyalty/redemptions", redemptions_router)
+    api.add_router("/loyalty/statements", statements_router)
+    api.add_router("/public/loyalty", public_statements_router)
+    api.add_router("/referrals", referrals_router)
+
+
+def _mount_advocacy() -> None:
+    from cyclecrm.advocacy.advocate_api import advocates_router
+    from cyclecrm.advocacy.review_api import (
+        public_reviews_router,
+        review_policies_router,
+        review_requests_router,
+        reviews_router,
+    )
+
+    api.add_router("/review-policies", review_policies_router)
+    api.add_router("/review-requests", review_requests_router)
+    api.add_router("/reviews", reviews_router)
+    api.add_router("/public/reviews", public_reviews_router)
+    api.add_router("/advocates", advocates_router)
 
 
 _mount_routers()

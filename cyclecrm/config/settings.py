@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "cyclecrm.mailings",
     "cyclecrm.campaigns",
     "cyclecrm.automation",
+    "cyclecrm.loyalty",
+    "cyclecrm.advocacy",
     "cyclecrm.web",
 ]
 

@@ -22,5 +22,10 @@ urlpatterns = [
     path("", include("cyclecrm.automation.urls")),
     path("", include("cyclecrm.intelligence.cluster_urls")),
     path("", include("cyclecrm.intelligence.urls")),
+    path("", include("cyclecrm.loyalty.program_urls")),
+    path("", include("cyclecrm.loyalty.reward_urls")),
+    path("", include("cyclecrm.loyalty.referral_urls")),
+    path("", include("cyclecrm.advocacy.review_urls")),
+    path("", include("cyclecrm.advocacy.advocate_urls")),
     path("", include("cyclecrm.web.urls")),
 ]

@@ -45,6 +45,8 @@ _CONFIGURATION = {
         "article_category",
         "survey",
         "model_run",
+        "loyalty_program",
+        "review_policy",
     )
 }
 # The knowledge base is for everyone to read; support agents write it.
@@ -63,6 +65,11 @@ _CAMPAIGN_RUN = {"campaign": ALL}
 # Automation: webhooks send record data out of the CRM, so only admins manage them; workflow
 # rules act for their owner, so sales reps and agents (own records only) get none.
 _NO_AUTOMATION = {"workflow": NONE, "webhook": NONE}
+# Loyalty, referral and review programs are run by marketing and managers; everyone reads them
+# (a rep shows a customer their points). Reviews are read by all, moderated by marketing and
+# managers (see docs/loyalty.md and docs/advocacy.md).
+_ADVOCACY_RUN = {"loyalty_program": ALL, "review_policy": ALL, "review": ALL}
+_REVIEW_READ = {"review": READ_ALL}
 _MARKETING_LEADS = {"read": "all", "create": "all", "edit": "own", "delete": "own", "export": "all"}
 
 BUILTIN_ROLES: dict[str, dict] = {
@@ -84,6 +91,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             **_JOBS_OPERATOR,
             **_MODEL_TRAINER,
             **_CAMPAIGN_RUN,
+            **_ADVOCACY_RUN,
             # Team rules (the default TEAM level); webhooks are admin-only.
             "webhook": NONE,
         },
@@ -97,6 +105,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             **_CONFIGURATION,
             **_KB_READ,
             **_CAMPAIGN_READ,
+            **_REVIEW_READ,
             **_NO_AUTOMATION,
         },
     },
@@ -115,6 +124,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             "sequence": ALL,
             "mailing": ALL,
             **_CAMPAIGN_RUN,
+            **_ADVOCACY_RUN,
             "account": READ_EXPORT_ALL,
             "contact": READ_EXPORT_ALL,
             "lead": _MARKETING_LEADS,
@@ -138,6 +148,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             # Interactions on the cases of their queues, logged by any agent of the team.
             "interaction": TEAM,
             "article": _KB_AUTHOR,
+            **_REVIEW_READ,
             **_NO_AUTOMATION,
         },
     },

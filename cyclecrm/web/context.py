@@ -45,6 +45,16 @@ MORE = [
         ],
     ),
     (
+        "Loyalty and advocacy",
+        [
+            ("Loyalty programs", "loyalty_program_list", "gem", "loyalty_program"),
+            ("Redemptions", "redemption_list", "gift", "loyalty_program"),
+            ("Referrals", "referral_list", "share", "contact"),
+            ("Reviews", "review_list", "star-half", "review"),
+            ("Advocates", "advocate_list", "megaphone-fill", "contact"),
+        ],
+    ),
+    (
         "Automation",
         [
             ("Workflow rules", "workflow_list", "lightning-charge", "workflow"),
@@ -77,6 +87,7 @@ SETTINGS = [
     ("Price books", "price_book_list", "tags", "price_book"),
     ("Mailboxes", "mailbox_list", "inbox", "mailbox"),
     ("E-mail templates", "email_template_list", "envelope-paper", "email_template"),
+    ("Review requests", "review_policy_list", "chat-square-heart", "review_policy"),
     ("Service levels", "support_settings", "stopwatch", "sla_policy"),
     ("Background jobs", "job_list", "gear-wide-connected", "job"),
 ]

@@ -16,6 +16,7 @@ from cyclecrm.activities.interactions import interaction_log
 from cyclecrm.activities.models import Channel, Direction
 from cyclecrm.activities.services import task_create
 from cyclecrm.core.errors import FieldErrors, ValidationFailed
+from cyclecrm.core.events import Event, emit
 from cyclecrm.feedback.models import (
     NEGATIVE,
     SCALES,
@@ -113,7 +114,20 @@ def response_submit(
         _log(response)
         if category in NEGATIVE:
             _follow_up(response)
+        emit(_answered_event(response))
     return response
+
+
+def _answered_event(response: SurveyResponse) -> Event:
+    """`survey.answered` on the contact: loyalty points and review requests listen to it."""
+    data = {
+        "response_id": response.pk,
+        "survey_id": response.survey_id,
+        "kind": response.survey.kind,
+        "score": response.score,
+        "category": response.category,
+    }
+    return Event("survey.answered", "contact", response.contact_id, None, data)
 
 
 def response_label(response: SurveyResponse) -> str:

@@ -30,6 +30,7 @@ from cyclecrm.activities.services import task_create
 from cyclecrm.contacts.models import Account, Contact, LifecycleStage
 from cyclecrm.contacts.services import account_update, contact_update
 from cyclecrm.core.errors import Duplicate, FieldErrors, Forbidden
+from cyclecrm.core.events import Event, emit
 from cyclecrm.core.history import diff, history_record
 from cyclecrm.core.models import HistoryAction
 from cyclecrm.identity import access
@@ -199,6 +200,9 @@ def onboarding_refresh(onboarding: Onboarding) -> Onboarding:
     else:
         return fresh
     Onboarding.objects.filter(pk=fresh.pk).update(completed_at=fresh.completed_at)
+    if fresh.completed_at is not None:
+        data = {"onboarding_id": fresh.pk, "opportunity_id": fresh.opportunity_id}
+        emit(Event("onboarding.completed", "account", fresh.account_id, None, data))
     return fresh
 
 

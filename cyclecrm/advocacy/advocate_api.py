@@ -1,0 +1,3 @@
+from ninja import Router
+
+advocates_router = Router(tags=["Advocates"])

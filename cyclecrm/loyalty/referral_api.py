@@ -1,0 +1,3 @@
+from ninja import Router
+
+referrals_router = Router(tags=["Referrals"])
