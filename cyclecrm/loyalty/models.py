@@ -37,11 +37,11 @@ class LoyaltyProgram(BaseRecord):
     )
     tier_window_days = models.PositiveIntegerField(default=365)
     statement_link_valid_days = models.PositiveSmallIntegerField(default=30)
-    # Referral program rules.
+    # Referral program: the referrer earns points through the `referral_converted` earning rule,
+    # or a credit of `referral_reward_credit` in the program currency.
     referral_reward_kind = models.CharField(
         max_length=10, choices=ReferralRewardKind.choices, default=ReferralRewardKind.POINTS
     )
-    referral_reward_points = models.PositiveIntegerField(default=0)
     referral_reward_credit = money_field(default=0)
     referral_refuse_same_domain = models.BooleanField(default=False)
 
