@@ -4,7 +4,8 @@ Which points were spent is decided first in, first out: the member's credits (ea
 positive adjust entries) are lots in the order they were posted, and each debit (redeem and
 negative adjust) consumes the oldest lots that had not expired at the debit's time, falling back
 to expired ones only when nothing else is left. An `expire` entry consumes the lots that had
-expired when it was posted. Whatever remains of a lot whose `expires_at` has passed is expired.
+expired at its cutoff, kept in its own `expires_at` (the moment the job expired up to).
+Whatever remains of a lot whose `expires_at` has passed is expired.
 
 One run posts at most one `expire` entry per member, with the source key `expire:<date>`; a
 second run finds nothing left to expire (the earlier entry consumed those lots) and the key
@@ -50,7 +51,8 @@ def open_lots(entries: list[PointsEntry]) -> list[Lot]:
             continue
         at, debit = entry.created_at, -entry.points
         if entry.kind == EntryKind.EXPIRE:
-            _consume(lots, debit, [lot for lot in lots if lot.expired_at(at)])
+            cutoff = entry.expires_at or at
+            _consume(lots, debit, [lot for lot in lots if lot.expired_at(cutoff)])
             continue
         left = _consume(lots, debit, [lot for lot in lots if not lot.expired_at(at)])
         _consume(lots, left, lots)
@@ -73,6 +75,7 @@ def member_expire(*, member: Member, at: dt.datetime | None = None) -> PointsEnt
         points=-points,
         reason=f"{points} points reached their expiry date unspent",
         source_key=f"expire:{at.date().isoformat()}",
+        expires_at=at,
         clamp_to_balance=True,
     )
 
