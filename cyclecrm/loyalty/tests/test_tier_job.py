@@ -69,3 +69,12 @@ def test_the_command_runs_the_jobs(admin, ladder, capsys):
     output = capsys.readouterr().out
     assert "1 members evaluated, 1 moved." in output
     assert "0 points expired" in output
+
+
+def test_tier_changes_show_on_the_contact_page(web_client, admin, ladder):
+    program = ladder[0]
+    member = enrol(program, make_contact(owner=admin))
+    entry_post(member=member, kind=EntryKind.EARN, points=600, reason="orders")
+    tiers_evaluate()
+    html = web_client(admin).get(f"/contacts/{member.contact_id}/").content.decode()
+    assert "Loyalty tiers" in html and "no tier → Gold" in html
