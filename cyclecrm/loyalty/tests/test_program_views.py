@@ -82,3 +82,20 @@ def test_member_page_adjusts_points(web_client, marketer, program):
     assert member.balance == 25
     # the tier measure counts earned points (40), not adjustments
     assert "460 more to Gold" in web_client(marketer).get(url).content.decode()
+
+
+def test_program_page_queries_do_not_grow_with_members(web_client, admin, program):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = web_client(admin)
+    url = f"/loyalty/programs/{program.pk}/"
+    client.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(10):
+        enrol(program, make_contact(owner=admin))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert response.content.decode().count("/loyalty/members/") == 12
+    assert len(many) == len(few) <= 25, [query["sql"] for query in many]
