@@ -3,6 +3,7 @@ connection, cannot overspend. The member row lock (PostgreSQL) or BEGIN IMMEDIAT
 queues them, and each sees the previous debits."""
 
 import threading
+import time
 
 import pytest
 from django.db import OperationalError, connection
@@ -13,13 +14,28 @@ from cyclecrm.loyalty.models import EntryKind, Member
 from cyclecrm.loyalty.tests.earning_factories import enrol, make_program
 
 THREADS = 8
+LOCK_RETRIES = 500
+
+
+def _post_waiting(member_id: int) -> None:
+    """The in-memory SQLite test database (shared cache) answers "table is locked" at once
+    instead of waiting like a file database with its busy timeout; wait and retry here."""
+    for _ in range(LOCK_RETRIES):
+        try:
+            member = Member.objects.get(pk=member_id)
+            entry_post(member=member, kind=EntryKind.REDEEM, points=-30, reason="parallel")
+            return
+        except OperationalError as exc:
+            if connection.vendor != "sqlite" or "locked" not in str(exc):
+                raise
+            time.sleep(0.01)
+    raise OperationalError("still locked")
 
 
 def _debit(member_id: int, outcomes: list[str], start: threading.Barrier) -> None:
     try:
         start.wait()
-        member = Member.objects.get(pk=member_id)
-        entry_post(member=member, kind=EntryKind.REDEEM, points=-30, reason="parallel")
+        _post_waiting(member_id)
         outcomes.append("ok")
     except InsufficientPoints:
         outcomes.append("refused")

@@ -147,3 +147,25 @@ def test_survey_and_review_events_award_action_points(
         )
     customer.refresh_from_db()
     assert customer.balance == 30
+
+
+def test_enrol_checked_and_enrol_all_customers(
+    admin, rep_a, rep_b, marketer, api_client, django_capture_on_commit_callbacks
+):
+    from cyclecrm.core.errors import NotFound
+    from cyclecrm.loyalty.members import member_enroll_checked
+
+    program = make_program(name="Other club")
+    theirs = make_contact(owner=rep_b)
+    mine = make_contact(owner=rep_a)
+    with pytest.raises(NotFound):
+        member_enroll_checked(actor=rep_a, program=program, contact=theirs)
+    assert member_enroll_checked(actor=rep_a, program=program, contact=mine).contact == mine
+
+    buyer = make_contact(owner=admin)
+    paid_order(admin, buyer, [(priced_product("5"), 1)], django_capture_on_commit_callbacks)
+    url = f"/api/v1/loyalty/programs/{program.pk}/enroll-customers"
+    assert api_client(rep_a).post(url).status_code == 403
+    assert api_client(marketer).post(url).json() == {"enrolled": 1}
+    assert api_client(marketer).post(url).json() == {"enrolled": 0}
+    assert program.members.filter(contact=buyer).exists()
