@@ -7,6 +7,9 @@ class LoyaltyConfig(AppConfig):
     verbose_name = "Loyalty and referral programs"
 
     def ready(self) -> None:
-        from cyclecrm.loyalty import registry
+        from cyclecrm.core.events import subscribe
+        from cyclecrm.loyalty import earning_hooks, registry
 
         registry.register_record_types()
+        for name, handler in earning_hooks.HANDLERS.items():
+            subscribe(name, handler)

@@ -34,11 +34,14 @@ def entry_post(
     actor: Any = None,
     source_key: str = "",
     expires_at: dt.datetime | None = None,
+    clamp_to_balance: bool = False,
     **links: Any,
 ) -> PointsEntry | None:
     """Post one entry; returns it, or None when `source_key` was already posted for the member.
 
     `links` are the optional `rule`, `order`, `redemption` and `referral` the entry came from.
+    With `clamp_to_balance` a debit larger than the balance takes the whole balance instead
+    (reversals and expiry: nothing is posted when the balance is already zero).
     Raises `InsufficientPoints` (409) when the balance would go below zero and
     `ValidationFailed` for a zero entry or a sign that does not fit the kind."""
     _check_sign(kind, points)
@@ -48,6 +51,10 @@ def entry_post(
         locked = Member.objects.select_for_update().get(pk=member.pk)
         if source_key and locked.entries.filter(source_key=source_key).exists():
             return None
+        if clamp_to_balance and points < 0:
+            points = max(points, -locked.balance)
+            if points == 0:
+                return None
         balance = locked.balance + points
         if balance < 0:
             raise InsufficientPoints(

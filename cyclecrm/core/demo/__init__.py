@@ -21,6 +21,7 @@ from cyclecrm.core.demo import (
     directory,
     intelligence,
     interactions,
+    loyalty,
     mailings,
     nurture,
     onboarding,
@@ -55,6 +56,7 @@ STEPS: list[tuple[str, Step]] = [
     ("mailings", mailings.build_mailings),
     ("campaigns", campaigns.build_campaigns),
     ("automation", automation.build_automation),
+    ("loyalty", loyalty.build_loyalty),
     # Last: the models learn from everything built above.
     ("intelligence", intelligence.build_intelligence),
 ]
