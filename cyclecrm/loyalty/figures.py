@@ -145,14 +145,16 @@ def _orders(program: LoyaltyProgram, since: dt.datetime, until: dt.datetime) -> 
 
 
 def _buyers(orders: QuerySet[Order], currency: str) -> BuyerFigures:
-    per_buyer = orders.values("contact_id").annotate(count=Count("id"), revenue=Sum("total"))
-    buyers = repeat = count = 0
-    revenue = Decimal(0)
-    for row in per_buyer:
-        buyers += 1
-        repeat += row["count"] >= 2
-        count += row["count"]
-        revenue += row["revenue"] or Decimal(0)
+    """One query: orders grouped per buyer in a subquery, summed over the buyers."""
+    per_buyer = orders.values("contact_id").annotate(count=Count("id"), spent=Sum("total"))
+    totals = per_buyer.aggregate(
+        buyers=Count("contact_id"),
+        repeat=Count("contact_id", filter=Q(count__gte=2)),
+        orders=Sum("count"),
+        revenue=Sum("spent"),
+    )
+    buyers, repeat = totals["buyers"] or 0, totals["repeat"] or 0
+    count, revenue = totals["orders"] or 0, totals["revenue"] or Decimal(0)
     return BuyerFigures(
         buyers=buyers,
         orders=count,
