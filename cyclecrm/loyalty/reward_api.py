@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from cyclecrm.api.lists import PageParams
-from cyclecrm.api.schemas import MAX_ID, ErrorOut, Instant, RecordId, cursor_page, error_responses
+from cyclecrm.api.schemas import MAX_ID, Instant, RecordId, cursor_page, error_responses
 from cyclecrm.core.errors import NotFound
 from cyclecrm.core.pagination import orderings_with_reverse, paginate
 from cyclecrm.loyalty import reward_selectors as selectors
@@ -330,7 +330,7 @@ def send_loyalty_statement(request: HttpRequest, member_id: int = RecordId) -> d
 
 @public_statements_router.get(
     "/{token}",
-    response={200: PublicStatementOut, 404: ErrorOut},
+    response={200: PublicStatementOut, **error_responses(404)},
     operation_id="get_public_loyalty_statement",
     summary="A member's statement by its e-mailed link (public)",
     description="No authentication: the token is the credential. Unknown or expired: 404.",
