@@ -25,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cyclecrm.core.errors import Conflict, FieldErrors, Forbidden, NotFound, ValidationFailed
+from cyclecrm.core.events import Event, emit
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action
 from cyclecrm.loyalty import access as loyalty_access
@@ -174,6 +175,7 @@ def redemption_reserve(*, actor: Any, member: Member, reward: Reward, note: str 
             source_key=f"redemption:{redemption.pk}",
             redemption=redemption,
         )
+        _emit("redemption.reserved", redemption, actor)
     member.balance = locked.balance
     return redemption
 
@@ -209,6 +211,7 @@ def redemption_confirm(*, actor: Any, redemption: Redemption) -> Redemption:
         locked.status = RedemptionStatus.CONFIRMED
         locked.confirmed_at = timezone.now()
         locked.save(update_fields=["status", "confirmed_at"])
+        _emit("redemption.confirmed", locked, actor)
     _copy_state(locked, redemption)
     return redemption
 
@@ -242,6 +245,7 @@ def redemption_cancel(*, actor: Any, redemption: Redemption, reason: str = "") -
             Reward.objects.filter(pk=locked.reward_id, stock__isnull=False).update(
                 stock=F("stock") + 1
             )
+        _emit("redemption.cancelled", locked, actor)
     _copy_state(locked, redemption)
     return redemption
 
@@ -265,6 +269,27 @@ def _can_edit_program(actor: Any, program: LoyaltyProgram) -> bool:
 def _copy_state(source: Redemption, target: Redemption) -> None:
     for name in ("status", "confirmed_at", "cancelled_at", "note"):
         setattr(target, name, getattr(source, name))
+
+
+def _emit(name: str, redemption: Redemption, actor: Any) -> None:
+    """`redemption.<verb>` on the member's contact (after commit), for automation and webhooks."""
+    member = redemption.member
+    emit(
+        Event(
+            name=name,
+            record_type="contact",
+            object_id=member.contact_id,
+            actor_id=getattr(_user(actor), "pk", None),
+            data={
+                "redemption_id": redemption.pk,
+                "member_id": member.pk,
+                "program_id": member.program_id,
+                "reward_id": redemption.reward_id,
+                "points": redemption.points,
+                "status": redemption.status,
+            },
+        )
+    )
 
 
 def _user(actor: Any) -> Any:

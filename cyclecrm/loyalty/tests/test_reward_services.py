@@ -162,3 +162,25 @@ def test_enrol_needs_edit_rights_and_is_idempotent(program, rep_a, rep_b):
     with pytest.raises(NotFound):
         rewards.member_join(actor=rep_b, program=program, contact=contact)
     assert first.joined_at <= timezone.now()
+
+
+def test_each_step_emits_an_event_on_the_contact_after_commit(
+    program, member, rep_a, django_capture_on_commit_callbacks
+):
+    from cyclecrm.core import events
+
+    seen = []
+    events.subscribe("*", seen.append)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            redemption = rewards.redemption_reserve(
+                actor=rep_a, member=member, reward=make_reward(program)
+            )
+            rewards.redemption_cancel(actor=rep_a, redemption=redemption)
+    finally:
+        events.unsubscribe("*", seen.append)
+    mine = [e for e in seen if e.name.startswith("redemption.")]
+    assert [(e.name, e.object_id, e.data["status"]) for e in mine] == [
+        ("redemption.reserved", member.contact_id, "reserved"),
+        ("redemption.cancelled", member.contact_id, "cancelled"),
+    ]
