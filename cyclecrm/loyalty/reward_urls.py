@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from cyclecrm.loyalty import public, reward_views
 
@@ -18,8 +18,8 @@ urlpatterns = [
         name="loyalty_reward_delete",
     ),
     path("loyalty/redemptions/", reward_views.redemption_list, name="redemption_list"),
-    path(
-        "loyalty/redemptions/<int:pk>/<str:action>/",
+    re_path(
+        r"^loyalty/redemptions/(?P<pk>[0-9]+)/(?P<action>confirm|cancel)/$",
         reward_views.redemption_action,
         name="loyalty_redemption_action",
     ),

@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cyclecrm.core.testing.factories import make_contact
 from cyclecrm.loyalty.ledger import entry_post
@@ -86,6 +88,7 @@ def test_redemption_list_filters_confirms_and_cancels(web_client, rep_a, program
     second = redemption_reserve(actor=rep_a, member=member, reward=reward)
     client = web_client(rep_a)
 
+    assert client.post(f"/loyalty/redemptions/{first.pk}/undo/").status_code == 404
     client.post(f"/loyalty/redemptions/{first.pk}/confirm/")
     client.post(f"/loyalty/redemptions/{second.pk}/cancel/")
 
@@ -109,3 +112,20 @@ def test_redemption_page_query_count_does_not_grow(
     with django_assert_max_num_queries(12):
         page = client.get("/loyalty/redemptions/")
     assert page.content.decode().count('data-status="reserved"') == 15
+
+
+def test_contact_panel_queries_do_not_grow_with_history(web_client, rep_a, program):
+    member = make_member(program, rep_a, points=1000, email="ada@example.com")
+    reward = make_reward(program, points_cost=10)
+    client = web_client(rep_a)
+    url = f"/contacts/{member.contact_id}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    for _ in range(10):
+        entry_post(member=member, kind="earn", points=5, reason="More")
+        redemption_reserve(actor=rep_a, member=member, reward=reward)
+    with CaptureQueriesContext(connection) as large:
+        page = client.get(url)
+    assert 'id="loyalty"' in page.content.decode()
+    assert len(small) == len(large)
