@@ -4,6 +4,7 @@ the public statement a customer opens from an e-mail. Thin handlers over `loyalt
 
 from typing import Any, Literal
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -11,7 +12,7 @@ from pydantic import Field
 from cyclecrm.api.lists import PageParams
 from cyclecrm.api.schemas import MAX_ID, Instant, RecordId, cursor_page, error_responses
 from cyclecrm.core.errors import NotFound
-from cyclecrm.core.pagination import orderings_with_reverse, paginate
+from cyclecrm.core.pagination import Page, orderings_with_reverse, paginate
 from cyclecrm.loyalty import reward_selectors as selectors
 from cyclecrm.loyalty import rewards as services
 from cyclecrm.loyalty.figures import program_figures
@@ -77,7 +78,9 @@ class FiguresParams(Schema):
     until: Instant | None = Field(None, description="End (inclusive); default now.")
 
 
-def _page(queryset: Any, page: PageParams, orderings: dict, ordering: str | None, default: str):
+def _page(
+    queryset: QuerySet, page: PageParams, orderings: dict, ordering: str | None, default: str
+) -> Page:
     return paginate(
         queryset,
         orderings=orderings,
