@@ -1,6 +1,345 @@
-from ninja import Router
+"""REST endpoints for the rewards catalog, redemptions, member statements, program figures and
+the public statement a customer opens from an e-mail. Thin handlers over `loyalty.rewards`,
+`loyalty.statement`, `loyalty.figures` and `loyalty.reward_selectors`."""
+
+from typing import Any, Literal
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from cyclecrm.api.lists import PageParams
+from cyclecrm.api.schemas import MAX_ID, Instant, RecordId, cursor_page, error_responses
+from cyclecrm.core.errors import NotFound
+from cyclecrm.core.pagination import Page, orderings_with_reverse, paginate
+from cyclecrm.loyalty import reward_selectors as selectors
+from cyclecrm.loyalty import rewards as services
+from cyclecrm.loyalty.figures import program_figures
+from cyclecrm.loyalty.reward_output import (
+    entry_out,
+    public_statement_out,
+    redemption_out,
+    reward_out,
+    statement_out,
+)
+from cyclecrm.loyalty.reward_schemas import (
+    EntryOut,
+    FiguresOut,
+    PublicStatementOut,
+    RedemptionCancelIn,
+    RedemptionOut,
+    RedemptionReserveIn,
+    RewardCreateIn,
+    RewardOut,
+    RewardPatchIn,
+    StatementLinkOut,
+    StatementOut,
+)
+from cyclecrm.loyalty.statement import (
+    LinkState,
+    member_for_token,
+    statement_for,
+    statement_send,
+)
 
 rewards_router = Router(tags=["Loyalty rewards"])
 redemptions_router = Router(tags=["Loyalty rewards"])
 statements_router = Router(tags=["Loyalty statements"])
-public_statements_router = Router(tags=["Public"])
+public_statements_router = Router(tags=["Public"], auth=None)
+
+RewardPage = cursor_page(RewardOut)
+RedemptionPage = cursor_page(RedemptionOut)
+EntryPage = cursor_page(EntryOut)
+REWARD_ORDERINGS = orderings_with_reverse({"points_cost": ("points_cost", "id"), "id": ("id",)})
+REDEMPTION_ORDERINGS = orderings_with_reverse({"reserved_at": ("reserved_at", "id")})
+ENTRY_ORDERINGS = orderings_with_reverse({"created_at": ("created_at", "id")})
+RewardOrdering = Literal[tuple(REWARD_ORDERINGS)]
+STATEMENT_ENTRIES = 20
+PUBLIC_ENTRIES = 50
+
+
+class RewardFilters(Schema):
+    program: int | None = Field(None, ge=1, le=MAX_ID, description="Only this program's.")
+    available: bool | None = Field(
+        None, description="true: redeemable today (active, in dates, in stock); false: not."
+    )
+
+
+class RedemptionFilters(Schema):
+    status: Literal["reserved", "confirmed", "cancelled"] | None = None
+    program: int | None = Field(None, ge=1, le=MAX_ID)
+    member: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+class FiguresParams(Schema):
+    program: int = Field(ge=1, le=MAX_ID)
+    since: Instant | None = Field(None, description="Start (exclusive); default a year ago.")
+    until: Instant | None = Field(None, description="End (inclusive); default now.")
+
+
+def _page(
+    queryset: QuerySet, page: PageParams, orderings: dict, ordering: str | None, default: str
+) -> Page:
+    return paginate(
+        queryset,
+        orderings=orderings,
+        ordering=ordering,
+        default_ordering=default,
+        limit=page.limit,
+        cursor=page.cursor,
+    )
+
+
+# Rewards ------------------------------------------------------------------------------------
+
+
+@rewards_router.get(
+    "",
+    response={200: RewardPage, **error_responses(422)},
+    operation_id="list_loyalty_rewards",
+    summary="List rewards",
+)
+def list_loyalty_rewards(
+    request: HttpRequest,
+    page: Query[PageParams],
+    filters: Query[RewardFilters],
+    ordering: RewardOrdering | None = None,
+) -> dict[str, Any]:
+    rewards = selectors.reward_list(
+        actor=request.auth, program_id=filters.program, available=filters.available
+    )
+    result = _page(rewards, page, REWARD_ORDERINGS, ordering, "points_cost")
+    return {"items": [reward_out(r) for r in result.items], "next_cursor": result.next_cursor}
+
+
+@rewards_router.post(
+    "",
+    response={201: RewardOut, **error_responses(403, 404, 422)},
+    operation_id="create_loyalty_reward",
+    summary="Add a reward to a program's catalog",
+)
+def create_loyalty_reward(request: HttpRequest, payload: RewardCreateIn) -> Status:
+    data = payload.model_dump(exclude_unset=True)
+    program = selectors.program_get(actor=request.auth, pk=data.pop("program_id"))
+    reward = services.reward_create(actor=request.auth, program=program, data=data)
+    return Status(201, reward_out(reward))
+
+
+@rewards_router.get(
+    "/{id}",
+    response={200: RewardOut, **error_responses(404, 422)},
+    operation_id="get_loyalty_reward",
+    summary="Get one reward",
+)
+def get_loyalty_reward(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
+    return reward_out(selectors.reward_get(actor=request.auth, pk=id))
+
+
+@rewards_router.patch(
+    "/{id}",
+    response={200: RewardOut, **error_responses(403, 404, 422)},
+    operation_id="update_loyalty_reward",
+    summary="Update a reward",
+)
+def update_loyalty_reward(
+    request: HttpRequest, payload: RewardPatchIn, id: int = RecordId
+) -> dict[str, Any]:
+    reward = selectors.reward_get(actor=request.auth, pk=id)
+    data = payload.model_dump(exclude_unset=True)
+    return reward_out(services.reward_update(actor=request.auth, reward=reward, data=data))
+
+
+@rewards_router.delete(
+    "/{id}",
+    response={204: None, **error_responses(403, 404, 422)},
+    operation_id="delete_loyalty_reward",
+    summary="Delete a reward",
+    description="A reward that was ever redeemed is switched off instead of deleted.",
+)
+def delete_loyalty_reward(request: HttpRequest, id: int = RecordId) -> Status:
+    reward = selectors.reward_get(actor=request.auth, pk=id)
+    services.reward_delete(actor=request.auth, reward=reward)
+    return Status(204, None)
+
+
+# Redemptions --------------------------------------------------------------------------------
+
+
+@redemptions_router.get(
+    "",
+    response={200: RedemptionPage, **error_responses(422)},
+    operation_id="list_loyalty_redemptions",
+    summary="List redemptions",
+    description="Newest first; only members whose contact you may read.",
+)
+def list_loyalty_redemptions(
+    request: HttpRequest, page: Query[PageParams], filters: Query[RedemptionFilters]
+) -> dict[str, Any]:
+    redemptions = selectors.redemption_list(
+        actor=request.auth,
+        status=filters.status,
+        program_id=filters.program,
+        member_id=filters.member,
+    )
+    result = _page(redemptions, page, REDEMPTION_ORDERINGS, None, "-reserved_at")
+    return {
+        "items": [redemption_out(r) for r in result.items],
+        "next_cursor": result.next_cursor,
+    }
+
+
+@redemptions_router.post(
+    "",
+    response={201: RedemptionOut, **error_responses(403, 404, 409, 422)},
+    operation_id="reserve_loyalty_redemption",
+    summary="Reserve a reward for a member",
+    description=(
+        "Debits the points and takes one unit of stock. 409 `insufficient_points` or "
+        "`out_of_stock`; 422 when the reward is not redeemable today or of another program."
+    ),
+)
+def reserve_loyalty_redemption(request: HttpRequest, payload: RedemptionReserveIn) -> Status:
+    member = selectors.member_get(actor=request.auth, pk=payload.member_id)
+    reward = _reward_for(request.auth, payload.reward_id)
+    redemption = services.redemption_reserve(
+        actor=request.auth, member=member, reward=reward, note=payload.note
+    )
+    return Status(201, redemption_out(redemption))
+
+
+def _reward_for(actor: Any, pk: int) -> Any:
+    try:
+        return selectors.reward_get(actor=actor, pk=pk)
+    except NotFound as exc:
+        raise NotFound(exc.message, fields={"reward_id": [exc.message]}) from exc
+
+
+@redemptions_router.get(
+    "/{id}",
+    response={200: RedemptionOut, **error_responses(404, 422)},
+    operation_id="get_loyalty_redemption",
+    summary="Get one redemption",
+)
+def get_loyalty_redemption(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
+    return redemption_out(selectors.redemption_get(actor=request.auth, pk=id))
+
+
+@redemptions_router.post(
+    "/{id}/confirm",
+    response={200: RedemptionOut, **error_responses(403, 404, 409, 422)},
+    operation_id="confirm_loyalty_redemption",
+    summary="Confirm a reserved redemption (the reward was handed over)",
+)
+def confirm_loyalty_redemption(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
+    redemption = selectors.redemption_get(actor=request.auth, pk=id)
+    return redemption_out(services.redemption_confirm(actor=request.auth, redemption=redemption))
+
+
+@redemptions_router.post(
+    "/{id}/cancel",
+    response={200: RedemptionOut, **error_responses(403, 404, 409, 422)},
+    operation_id="cancel_loyalty_redemption",
+    summary="Cancel a redemption and refund its points",
+    description=(
+        "A reserved redemption: whoever may act for the member. A confirmed one: only who may "
+        "edit the program, with a `reason`. A cancelled one: 409."
+    ),
+)
+def cancel_loyalty_redemption(
+    request: HttpRequest, payload: RedemptionCancelIn, id: int = RecordId
+) -> dict[str, Any]:
+    redemption = selectors.redemption_get(actor=request.auth, pk=id)
+    cancelled = services.redemption_cancel(
+        actor=request.auth, redemption=redemption, reason=payload.reason
+    )
+    return redemption_out(cancelled)
+
+
+# Statements and figures -----------------------------------------------------------------------
+
+
+@statements_router.get(
+    "/figures",
+    response={200: FiguresOut, **error_responses(403, 404, 422)},
+    operation_id="get_loyalty_figures",
+    summary="Program figures over a period",
+    description="Needs the program's export right (the figures cover every member and order).",
+)
+def get_loyalty_figures(request: HttpRequest, params: Query[FiguresParams]) -> dict[str, Any]:
+    program = selectors.program_get(actor=request.auth, pk=params.program)
+    figures = program_figures(
+        actor=request.auth, program=program, since=params.since, until=params.until
+    )
+    return {
+        "program_id": program.pk,
+        "currency": program.currency,
+        **{
+            name: getattr(figures, name)
+            for name in FiguresOut.model_fields
+            if name not in {"program_id", "currency"}
+        },
+    }
+
+
+@statements_router.get(
+    "/{member_id}",
+    response={200: StatementOut, **error_responses(404, 422)},
+    operation_id="get_loyalty_statement",
+    summary="A member's statement",
+    description="Balance, tier, progress, expiring points, recent redemptions, latest entries.",
+)
+def get_loyalty_statement(request: HttpRequest, member_id: int = RecordId) -> dict[str, Any]:
+    member = selectors.member_get(actor=request.auth, pk=member_id)
+    result = paginate(
+        selectors.entry_list(member=member),
+        orderings=ENTRY_ORDERINGS,
+        ordering=None,
+        default_ordering="-created_at",
+        limit=STATEMENT_ENTRIES,
+        cursor=None,
+    )
+    return statement_out(statement_for(member), result.items, result.next_cursor)
+
+
+@statements_router.get(
+    "/{member_id}/entries",
+    response={200: EntryPage, **error_responses(404, 422)},
+    operation_id="list_loyalty_statement_entries",
+    summary="A member's ledger, newest first",
+)
+def list_loyalty_statement_entries(
+    request: HttpRequest, page: Query[PageParams], member_id: int = RecordId
+) -> dict[str, Any]:
+    member = selectors.member_get(actor=request.auth, pk=member_id)
+    result = _page(selectors.entry_list(member=member), page, ENTRY_ORDERINGS, None, "-created_at")
+    return {"items": [entry_out(e) for e in result.items], "next_cursor": result.next_cursor}
+
+
+@statements_router.post(
+    "/{member_id}/send",
+    response={200: StatementLinkOut, **error_responses(403, 404, 422)},
+    operation_id="send_loyalty_statement",
+    summary="E-mail the member a link to their statement",
+    description="A new link replaces the previous one. 422 when the contact cannot be mailed.",
+)
+def send_loyalty_statement(request: HttpRequest, member_id: int = RecordId) -> dict[str, Any]:
+    member = selectors.member_get(actor=request.auth, pk=member_id)
+    email = statement_send(actor=request.auth, member=member)
+    return {"email_id": email.pk, "expires_at": member.statement_expires_at}
+
+
+@public_statements_router.get(
+    "/{token}",
+    response={200: PublicStatementOut, **error_responses(404)},
+    operation_id="get_public_loyalty_statement",
+    summary="A member's statement by its e-mailed link (public)",
+    description="No authentication: the token is the credential. Unknown or expired: 404.",
+)
+def get_public_loyalty_statement(request: HttpRequest, token: str) -> dict[str, Any]:
+    member, state = member_for_token(token[:100])
+    if member is None or state != LinkState.OPEN:
+        message = "This statement link has expired." if state == LinkState.EXPIRED else None
+        raise NotFound(message or "No statement for this link.")
+    entries = list(selectors.entry_list(member=member)[:PUBLIC_ENTRIES])
+    return public_statement_out(statement_for(member), entries)

@@ -26,6 +26,7 @@ from cyclecrm.core.demo import (
     nurture,
     onboarding,
     records,
+    rewards,
     sales,
     segments,
     support,
@@ -57,6 +58,7 @@ STEPS: list[tuple[str, Step]] = [
     ("campaigns", campaigns.build_campaigns),
     ("automation", automation.build_automation),
     ("loyalty", loyalty.build_loyalty),
+    ("rewards", rewards.build_rewards),
     # Last: the models learn from everything built above.
     ("intelligence", intelligence.build_intelligence),
 ]
