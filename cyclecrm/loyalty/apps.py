@@ -10,3 +10,7 @@ class LoyaltyConfig(AppConfig):
         from cyclecrm.loyalty import registry
 
         registry.register_record_types()
+
+        from cyclecrm.loyalty.referral_rewards import subscribe_handlers
+
+        subscribe_handlers()
