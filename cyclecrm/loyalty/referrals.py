@@ -68,21 +68,27 @@ def require_code_create(actor: Any, contact: Contact) -> None:
     raise NotFound("No contact with this id.")
 
 
-def referral_code_create(*, actor: Any, contact: Contact) -> ReferralCode:
-    """The contact's personal code, created on first call (later calls return the same one)."""
+def referral_code_ensure(*, actor: Any, contact: Contact) -> tuple[ReferralCode, bool]:
+    """The contact's personal code and whether this call created it. A drawn code that is taken
+    (31^8 codes make that rare) is drawn again; a concurrent call for the same contact wins."""
     require_code_create(actor, contact)
     existing = ReferralCode.objects.filter(contact=contact).first()
     if existing is not None:
-        return existing
+        return existing, False
     for _ in range(10):
         try:
             with transaction.atomic():
-                return ReferralCode.objects.create(contact=contact, code=_new_code())
+                return ReferralCode.objects.create(contact=contact, code=_new_code()), True
         except IntegrityError:
             existing = ReferralCode.objects.filter(contact=contact).first()
             if existing is not None:
-                return existing
+                return existing, False
     raise RuntimeError("Could not draw an unused referral code in 10 tries.")
+
+
+def referral_code_create(*, actor: Any, contact: Contact) -> ReferralCode:
+    """The contact's personal code, created on first call (later calls return the same one)."""
+    return referral_code_ensure(actor=actor, contact=contact)[0]
 
 
 def referral_code_resolve(value: Any, *, strict: bool) -> ReferralCode | None:
