@@ -55,7 +55,8 @@ def normalize_code(value: Any) -> str:
     return "".join(str(value or "").split()).replace("-", "").upper()
 
 
-def _new_code() -> str:
+def new_code() -> str:
+    """A random code; uniqueness is checked by the unique index on insert."""
     return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
 
 
@@ -78,7 +79,7 @@ def referral_code_ensure(*, actor: Any, contact: Contact) -> tuple[ReferralCode,
     for _ in range(10):
         try:
             with transaction.atomic():
-                return ReferralCode.objects.create(contact=contact, code=_new_code()), True
+                return ReferralCode.objects.create(contact=contact, code=new_code()), True
         except IntegrityError:
             existing = ReferralCode.objects.filter(contact=contact).first()
             if existing is not None:
