@@ -1,8 +1,8 @@
 """Demo step for the referral program: a dozen customers with personal codes who referred about
 40 other contacts over the last six months. Buyers among the referred convert through the
-referral service, so the referrers' points go through the ledger; two referrers who
-used their own code are refused. Creates the "Cycle Rewards" program (with a referral rule) when the loyalty step
-has not."""
+referral service, so the referrers' points go through the ledger; two referrers who used their
+own code are refused. Creates the "Cycle Rewards" program (with a referral rule) when the
+loyalty step has not."""
 
 import datetime as dt
 import random
