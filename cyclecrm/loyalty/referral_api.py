@@ -12,11 +12,11 @@ from pydantic import Field
 
 from cyclecrm.api.lists import PageParams
 from cyclecrm.api.schemas import MAX_ID, InputSchema, RecordId, cursor_page, error_responses
-from cyclecrm.core.errors import NotFound
+from cyclecrm.core.errors import NotFound, ValidationFailed
 from cyclecrm.core.pagination import orderings_with_reverse, paginate
 from cyclecrm.loyalty import referral_selectors as selectors
 from cyclecrm.loyalty.models import Referral, ReferralCode, ReferralStatus
-from cyclecrm.loyalty.referrals import referral_code_ensure, referral_link
+from cyclecrm.loyalty.referrals import referral_code_ensure, referral_link, referral_record
 
 referrals_router = Router(tags=["Referrals"])
 
@@ -60,6 +60,12 @@ class ReferralCodeOut(Schema):
 
 class ReferralCodeCreateIn(InputSchema):
     contact_id: int = Field(ge=1, le=MAX_ID, description="The referrer contact.")
+
+
+class ReferralCreateIn(InputSchema):
+    referrer_id: int = Field(ge=1, le=MAX_ID, description="The contact who referred.")
+    contact_id: int | None = Field(None, ge=1, le=MAX_ID, description="The referred contact ...")
+    lead_id: int | None = Field(None, ge=1, le=MAX_ID, description="... or the referred lead.")
 
 
 class ReferrerOut(Schema):
@@ -129,6 +135,29 @@ def list_referrals(
         cursor=page.cursor,
     )
     return {"items": [referral_out(row) for row in result.items], "next_cursor": result.next_cursor}
+
+
+@referrals_router.post(
+    "",
+    response={201: ReferralOut, **error_responses(403, 404, 409, 422)},
+    operation_id="create_referral",
+    summary="Record a referral by hand",
+    description="Attributes an existing contact or lead to a referrer (source `manual`); "
+    "self-referrals are stored refused. Needs edit rights on the referred record (and on the "
+    "referrer when it has no code yet); 409 when the record already has a referral.",
+)
+def create_referral(request: HttpRequest, payload: ReferralCreateIn) -> Status:
+    actor = request.auth
+    if (payload.contact_id is None) == (payload.lead_id is None):
+        raise ValidationFailed(fields={"contact_id": ["Send either contact_id or lead_id."]})
+    referrer = selectors.visible_contact(actor=actor, pk=payload.referrer_id)
+    contact = lead = None
+    if payload.contact_id is not None:
+        contact = selectors.visible_contact(actor=actor, pk=payload.contact_id)
+    else:
+        lead = selectors.visible_lead(actor=actor, pk=payload.lead_id)
+    referral = referral_record(actor=actor, referrer=referrer, contact=contact, lead=lead)
+    return Status(201, referral_out(selectors.referral_get(actor=actor, pk=referral.pk)))
 
 
 @referrals_router.get(

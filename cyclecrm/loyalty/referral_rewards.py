@@ -40,12 +40,9 @@ def referral_convert(
     """Convert the pending referral and grant the reward; None when it was not pending (already
     converted or refused) or turns out to be a self-referral (then it is refused)."""
     with transaction.atomic():
-        referral = (
-            Referral.objects.select_for_update()
-            .select_related("referrer", "program")
-            .filter(pk=referral_id)
-            .first()
-        )
+        # Only the referral row is locked (PostgreSQL refuses FOR UPDATE across the outer join
+        # a nullable `program` would need); its referrer and program load after the lock.
+        referral = Referral.objects.select_for_update().filter(pk=referral_id).first()
         if referral is None or referral.status != ReferralStatus.PENDING:
             return None
         if contact is not None and _refused_at_conversion(referral, contact):

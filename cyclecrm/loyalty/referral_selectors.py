@@ -51,6 +51,17 @@ def visible_contact(*, actor: Any, pk: Any) -> Contact:
     return contact
 
 
+def visible_lead(*, actor: Any, pk: Any) -> Any:
+    from cyclecrm.leads.models import Lead
+
+    lead = None
+    if str(pk).isdigit():
+        lead = access.restrict(Lead.objects.all(), actor).filter(pk=pk).first()
+    if lead is None:
+        raise NotFound("No lead with this id.")
+    return lead
+
+
 def referral_code_get(*, actor: Any, contact_id: Any) -> ReferralCode | None:
     """The code of a contact the actor may read (404 otherwise); None when it has none yet."""
     contact = visible_contact(actor=actor, pk=contact_id)

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from cyclecrm.contacts.models import Contact
-from cyclecrm.core.errors import Forbidden, NotFound, ValidationFailed
+from cyclecrm.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action
 from cyclecrm.loyalty.models import (
@@ -181,3 +181,34 @@ def referral_attach(
         status=ReferralStatus.REFUSED if reason else ReferralStatus.PENDING,
         refusal_reason=reason,
     )
+
+
+ALREADY_REFERRED = "This {noun} is already attributed to a referrer."
+NOTHING_REFERRED = "Name the referred contact or lead."
+
+
+def referral_record(
+    *, actor: Any, referrer: Contact, contact: Contact | None = None, lead: Any = None
+) -> Referral:
+    """Staff record by hand that `referrer` brought in an existing `contact` or `lead` (source
+    `manual`). Needs edit rights on the referred record; the referrer gets a code if needed
+    (the actor needs edit rights on it then). 409 when the record already has a referral."""
+    referred = contact if contact is not None else lead
+    if referred is None:
+        raise ValidationFailed(fields={"contact_id": [NOTHING_REFERRED]})
+    if not access.can(actor, Action.EDIT, referred):
+        raise Forbidden("Recording a referral needs edit rights on the referred record.")
+    noun = "contact" if contact is not None else "lead"
+    taken = Conflict(
+        ALREADY_REFERRED.format(noun=noun), fields={f"{noun}_id": ["Already referred."]}
+    )
+    if Referral.objects.filter(**{noun: referred}).exists():
+        raise taken
+    code = referral_code_create(actor=actor, contact=referrer)
+    try:
+        with transaction.atomic():
+            return referral_attach(
+                actor=actor, code=code, source=ReferralSource.MANUAL, lead=lead, contact=contact
+            )
+    except IntegrityError as exc:
+        raise taken from exc

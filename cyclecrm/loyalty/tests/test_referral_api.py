@@ -167,3 +167,27 @@ def test_a_contact_page_says_who_referred_the_contact(web_client, admin, code):
     referral = _referral(admin, code, "Newbie")
     page = web_client(admin).get(f"/contacts/{referral.contact_id}/").content.decode()
     assert 'id="referred-by"' in page and "Rita Ref" in page
+
+
+def test_staff_record_a_referral_by_hand_once(api_client, rep_a, rita):
+    friend = make_contact(rep_a, last_name="Friend", email="friend@else.example")
+    client = api_client(rep_a)
+    body = {"referrer_id": rita.pk, "contact_id": friend.pk}
+    created = client.post("/api/v1/referrals", body, "application/json")
+    assert created.status_code == 201
+    assert (created.json()["source"], created.json()["status"]) == ("manual", "pending")
+    assert created.json()["code"] == ReferralCode.objects.get(contact=rita).code
+    again = client.post("/api/v1/referrals", body, "application/json")
+    assert again.status_code == 409 and "contact_id" in again.json()["error"]["fields"]
+
+
+def test_recording_by_hand_needs_edit_rights_and_one_target(api_client, rep_a, rep_b, rita):
+    theirs = make_contact(rep_b, last_name="Theirs")
+    client = api_client(rep_a)
+    hidden = client.post(
+        "/api/v1/referrals", {"referrer_id": rita.pk, "contact_id": theirs.pk}, "application/json"
+    )
+    assert hidden.status_code == 404
+    neither = client.post("/api/v1/referrals", {"referrer_id": rita.pk}, "application/json")
+    assert neither.status_code == 422 and "contact_id" in neither.json()["error"]["fields"]
+    assert not Referral.objects.exists()
