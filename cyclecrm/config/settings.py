@@ -212,6 +212,9 @@ CYCLECRM = {
     "UI_PAGE_SIZE": 25,
     # Absolute address of this installation, for links in e-mails (see docs/email.md).
     "BASE_URL": os.environ.get("CYCLECRM_BASE_URL", "http://localhost:8000").rstrip("/"),
+    # Referral links point at this capture form (its public key; empty: the first active form,
+    # else the home page) with `?ref=<code>`. See docs/loyalty-referrals.md.
+    "REFERRAL_FORM": os.environ.get("CYCLECRM_REFERRAL_FORM", ""),
     # Mailbox passwords are encrypted with this key, or one derived from SECRET_KEY (ADR 8).
     "MAILBOX_SECRET_KEY": os.environ.get("CYCLECRM_MAILBOX_SECRET_KEY", ""),
     # E-mail campaigns: bounces come back to bounces+<token>@ this domain and one-click

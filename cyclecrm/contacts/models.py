@@ -100,6 +100,8 @@ class Contact(BaseRecord):
     values = models.JSONField(default=list, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True, max_length=10000)
+    # The referral code the contact arrived with (see loyalty.referrals); blank when none.
+    referral_code = models.CharField(max_length=20, blank=True)
     # Engagement, derived from the contact's interactions by `activities.engagement` (ADR 8):
     # never written by callers nor by a contact update, so a stale edit cannot roll it back.
     last_interaction_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -149,6 +149,14 @@ class ContactFieldsIn(RecordIn):
 
 class ContactCreateIn(ContactFieldsIn):
     last_name: str = Field(min_length=1, max_length=100)
+    referral_code: str | None = Field(
+        None,
+        max_length=40,
+        description=(
+            "A personal referral code (see /api/v1/referrals/codes): attributes the new record "
+            "to its contact. Unknown: 422 on this field."
+        ),
+    )
 
 
 class ContactPatchIn(ContactFieldsIn):
@@ -190,6 +198,7 @@ class ContactOut(RecordOut):
     values: list[str] | None = None
     attributes: dict[str, Any] | None = None
     notes: str | None = None
+    referral_code: str | None = Field(None, description="Read-only: the code it arrived with.")
     last_interaction_at: dt.datetime | None = Field(
         None, description="Read-only: the newest interaction that has happened (ADR 9)."
     )

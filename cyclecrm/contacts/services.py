@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from cyclecrm.contacts.models import Account, Contact
@@ -178,13 +179,26 @@ def contact_create(
     data: dict[str, Any],
     tags: Iterable[str] | None = None,
     custom: dict[str, Any] | None = None,
+    referral_source: str = "api",
 ) -> Contact:
+    """A `referral_code` in `data` attributes the contact to the code's contact (422 on
+    `referral_code` when unknown; see loyalty.referrals)."""
+    from cyclecrm.loyalty.referrals import referral_attach, referral_code_resolve
+
+    data = dict(data)
+    code = referral_code_resolve(data.pop("referral_code", None), strict=True)
     data = _normalize_contact(data)
     errors = FieldErrors()
     _check_visible_link(actor, data, "account_id", Account, errors)
     errors.raise_if_any()
     _stamp_consent(data, None)
-    return record_create(actor=actor, model=Contact, data=data, tags=tags, custom=custom)
+    if code is None:
+        return record_create(actor=actor, model=Contact, data=data, tags=tags, custom=custom)
+    with transaction.atomic():
+        data["referral_code"] = code.code
+        contact = record_create(actor=actor, model=Contact, data=data, tags=tags, custom=custom)
+        referral_attach(actor=actor, code=code, source=referral_source, contact=contact)
+    return contact
 
 
 def contact_update(

@@ -72,6 +72,8 @@ class Lead(BaseRecord):
     utm_campaign = models.CharField(max_length=200, blank=True)
     utm_term = models.CharField(max_length=200, blank=True)
     utm_content = models.CharField(max_length=200, blank=True)
+    # The referral code the lead arrived with (see loyalty.referrals); blank when none.
+    referral_code = models.CharField(max_length=20, blank=True)
     capture_form = models.ForeignKey(
         "leads.CaptureForm", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
     )

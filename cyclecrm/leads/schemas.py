@@ -89,6 +89,15 @@ class LeadCreateIn(LeadFieldsIn):
     """Give at least a name, a company or an e-mail address. Without `owner_id` the assignment
     rules pick the owner (you, when none matches)."""
 
+    referral_code: str | None = Field(
+        None,
+        max_length=40,
+        description=(
+            "A personal referral code (see /api/v1/referrals/codes): attributes the new record "
+            "to its contact. Unknown: 422 on this field."
+        ),
+    )
+
 
 class LeadPatchIn(LeadFieldsIn):
     """Only the fields sent change. The status changes through `POST /leads/{id}/status`."""
@@ -128,6 +137,7 @@ class LeadOut(RecordOut):
     utm_term: str | None = None
     utm_content: str | None = None
     capture_form_id: int | None = None
+    referral_code: str | None = Field(None, description="Read-only: the code it arrived with.")
     source_campaign_id: int | None = Field(
         None, description="The campaign that brought the lead in (see /api/v1/campaigns)."
     )

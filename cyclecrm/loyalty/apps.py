@@ -13,3 +13,7 @@ class LoyaltyConfig(AppConfig):
         registry.register_record_types()
         for name, handler in earning_hooks.HANDLERS.items():
             subscribe(name, handler)
+
+        from cyclecrm.loyalty.referral_rewards import subscribe_handlers
+
+        subscribe_handlers()

@@ -27,6 +27,7 @@ from cyclecrm.core.demo import (
     onboarding,
     records,
     rewards,
+    referrals,
     sales,
     segments,
     support,
@@ -59,6 +60,7 @@ STEPS: list[tuple[str, Step]] = [
     ("automation", automation.build_automation),
     ("loyalty", loyalty.build_loyalty),
     ("rewards", rewards.build_rewards),
+    ("referrals", referrals.build_referrals),
     # Last: the models learn from everything built above.
     ("intelligence", intelligence.build_intelligence),
 ]

@@ -51,6 +51,9 @@ UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_conte
 UTM_MAX_LENGTH = 200
 # A campaign code or id naming the lead's source campaign (besides `utm_campaign`).
 CAMPAIGN_FIELD = "campaign"
+# A referral code (`?ref=<code>` on the form page, carried in a hidden field); see
+# loyalty.referrals. An unknown code is ignored, never an error a visitor sees.
+REFERRAL_FIELD = "ref"
 # Visually hidden, skipped by keyboard and autofill: a person leaves it empty, many bots do not.
 HONEYPOT_FIELD = "website_url"
 CONSENT_FIELD = "consent"

@@ -24,6 +24,7 @@ from cyclecrm.leads.capture.fields import (
     FIELD_SPECS,
     HONEYPOT_FIELD,
     NAMING_FIELDS,
+    REFERRAL_FIELD,
     TOKEN_FIELD,
     UTM_FIELDS,
     UTM_MAX_LENGTH,
@@ -50,6 +51,7 @@ class ParsedSubmission:
     consent: bool = False
     honeypot: bool = False
     campaign: str = ""  # the `campaign` parameter (a campaign code or id), when given
+    referral_code: str = ""  # the `ref` parameter as sent (checked by the lead service)
 
     def stored(self) -> dict[str, Any]:
         """What the FormSubmission row keeps (JSON)."""
@@ -85,7 +87,7 @@ def honeypot_filled(data: Mapping[str, Any]) -> bool:
 
 
 def allowed_keys(form: CaptureForm) -> set[str]:
-    keys = {*form.fields, *UTM_FIELDS, HONEYPOT_FIELD, TOKEN_FIELD, CAMPAIGN_FIELD}
+    keys = {*form.fields, *UTM_FIELDS, HONEYPOT_FIELD, TOKEN_FIELD, CAMPAIGN_FIELD, REFERRAL_FIELD}
     if form.consent_text:
         keys.add(CONSENT_FIELD)
     return keys
@@ -207,4 +209,15 @@ def submission_parse(form: CaptureForm, data: Any) -> ParsedSubmission:
         utm={name: text for name, text in utm.items() if text},
         consent=consent,
         campaign=campaign or "",
+        referral_code=_referral(data),
     )
+
+
+def _referral(data: Mapping[str, Any]) -> str:
+    """The `ref` value, or "" when it is not a short single text: a bad code must not cost the
+    visitor their submission."""
+    try:
+        text = clean_text(as_text(data.get(REFERRAL_FIELD)))
+    except ValueError:
+        return ""
+    return text if len(text) <= EXTRA_MAX_LENGTH else ""

@@ -20,7 +20,9 @@ from cyclecrm.leads.capture.embed import field_rows
 from cyclecrm.leads.capture.fields import (
     CONSENT_FIELD,
     CONSENT_TRUE,
+    EXTRA_MAX_LENGTH,
     HONEYPOT_FIELD,
+    REFERRAL_FIELD,
     TOKEN_FIELD,
     UTM_FIELDS,
     UTM_MAX_LENGTH,
@@ -57,6 +59,8 @@ def _form_page(
         "form": form,
         "rows": field_rows(form, values, errors),
         "utm": [(name, _text(values.get(name), UTM_MAX_LENGTH)) for name in UTM_FIELDS],
+        "referral": _text(values.get(REFERRAL_FIELD), EXTRA_MAX_LENGTH),
+        "referral_field": REFERRAL_FIELD,
         "honeypot": HONEYPOT_FIELD,
         "token_field": TOKEN_FIELD,
         "token": form_token(form.public_key),

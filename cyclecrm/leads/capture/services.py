@@ -182,10 +182,11 @@ def _lead_for(
             "source": form.source,
             "capture_form_id": form.pk,
             "campaign_name": form.campaign_name,
+            "referral_code": parsed.referral_code,
         }
         if consent_now:
             data |= {"consent_email": True, "consent_text": form.consent_text}
-        lead = lead_create(actor=actor, data=data)
+        lead = lead_create(actor=actor, data=data, referral_source="form")
         if consent_now:
             _stamp_consent_time(actor, lead, now)
         return lead, False

@@ -98,15 +98,26 @@ def lead_create(
     tags: Iterable[str] | None = None,
     custom: dict[str, Any] | None = None,
     assign: bool = True,
+    referral_source: str = "api",
 ) -> Lead:
     """Create a lead. Without an owner in `data` and with `assign`, the first matching
-    assignment rule picks the owner (recorded in history); the score is computed and stored."""
+    assignment rule picks the owner (recorded in history); the score is computed and stored.
+    A `referral_code` in `data` attributes the lead to the code's contact (see
+    loyalty.referrals); an unknown code is a 422, except from a public form (`form`)."""
+    from cyclecrm.loyalty.referrals import referral_attach, referral_code_resolve
+
+    data = dict(data)
+    code = referral_code_resolve(data.pop("referral_code", None), strict=referral_source != "form")
     data = normalize_lead(data)
     _require_named(data)
     _stamp_consent(data, None)
     by_rule = assign and data.get("owner_id") is None
+    if code is not None:
+        data["referral_code"] = code.code
     with transaction.atomic():
         lead = record_create(actor=actor, model=Lead, data=data, tags=tags, custom=custom)
+        if code is not None:
+            referral_attach(actor=actor, code=code, source=referral_source, lead=lead)
         LeadStatusChange.objects.create(lead=lead, to_status=lead.status, actor=actor)
         if by_rule:
             assignment_apply(actor=actor, lead=lead)
