@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from cyclecrm.advocacy import public
+
+urlpatterns = [
+    path("r/<str:token>/", public.review_answer, name="review_answer"),
+]
