@@ -27,7 +27,7 @@ _FIELDS = ("rating", "title", "text", "publish_consent", "publish_name", "publis
 
 
 def _form_values(request: HttpRequest) -> dict[str, Any]:
-    return {name: request.POST.get(name, "")[:5000] for name in _FIELDS}
+    return {name: request.POST.get(name, "")[:20000] for name in _FIELDS}
 
 
 @csrf_exempt

@@ -31,7 +31,7 @@ from cyclecrm.api.record_routes import add_record_routes
 from cyclecrm.api.schemas import MAX_ID, RecordId, cursor_page, error_responses, visible_record
 from cyclecrm.contacts.models import Contact
 from cyclecrm.core.errors import CrmError, Forbidden, NotFound, ValidationFailed
-from cyclecrm.core.pagination import orderings_with_reverse
+from cyclecrm.core.pagination import orderings_with_reverse, paginate
 from cyclecrm.feedback.services.answers import LinkState
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, User
@@ -167,15 +167,15 @@ def list_review_requests(
     rows = selectors.review_request_list(actor=request.auth)
     if filters.contact is not None:
         rows = rows.filter(contact_id=filters.contact)
-    return page_body(
-        request.auth,
+    result = paginate(
         rows,
-        ReviewRequestOut,
-        page=page,
         orderings=REQUEST_ORDERINGS,
         ordering=ordering,
         default_ordering="-created_at",
+        limit=page.limit,
+        cursor=page.cursor,
     )
+    return {"items": result.items, "next_cursor": result.next_cursor}
 
 
 @review_requests_router.post(
@@ -192,7 +192,7 @@ def list_review_requests(
 def create_review_request(request: HttpRequest, payload: ReviewRequestCreateIn) -> Status:
     contact = _contact(request.auth, payload.contact_id)
     created = requests_service.review_request_manual(actor=request.auth, contact=contact)
-    return Status(201, visible_record(request.auth, created, ReviewRequestOut))
+    return Status(201, created)
 
 
 # -- reviews ----------------------------------------------------------------------------------
