@@ -264,7 +264,7 @@ def create_review(request: HttpRequest, payload: ReviewLogIn) -> Status:
 def export_testimonials(request: HttpRequest, format: Literal["json", "csv"] = "json") -> Any:
     if access.level(request.auth, "review", Action.EXPORT) == Level.NONE:
         raise Forbidden("You may not export reviews.")
-    rows = selectors.testimonials(actor=request.auth)
+    rows = selectors.testimonial_list(actor=request.auth)
     if format == "csv":
         return testimonials_csv(rows)
     return rows

@@ -86,7 +86,7 @@ def review_get(*, actor: User, pk: Any, action: str = Action.READ) -> Review:
     return review
 
 
-def testimonials(*, actor: User) -> list[dict[str, Any]]:
+def testimonial_list(*, actor: User) -> list[dict[str, Any]]:
     """Approved reviews with permission to publish, featured first, as a website shows them:
     the author's name and company only where the customer allowed each. Needs the `export`
     right on reviews."""
@@ -96,10 +96,10 @@ def testimonials(*, actor: User) -> list[dict[str, Any]]:
         .select_related("contact", "account", "product")
         .order_by("-featured", "-submitted_at", "-id")[:MAX_TESTIMONIALS]
     )
-    return [testimonial(review) for review in reviews]
+    return [testimonial_row(review) for review in reviews]
 
 
-def testimonial(review: Review) -> dict[str, Any]:
+def testimonial_row(review: Review) -> dict[str, Any]:
     contact = review.contact
     name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
     return {

@@ -70,7 +70,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         **_row(request, review),
         "contact_visible": access.can(request.user, Action.READ, review.contact),
-        "testimonial": selectors.testimonial(review),
+        "testimonial": selectors.testimonial_row(review),
     }
     return render(request, "advocacy/review_detail.html", context)
 
@@ -112,7 +112,7 @@ def _apply(request: HttpRequest, review: Review, action: str) -> Review:
 def review_export(request: HttpRequest) -> HttpResponse:
     if access.level(request.user, Review.record_type, Action.EXPORT) == Level.NONE:
         raise Forbidden("You may not export reviews.")
-    return testimonials_csv(selectors.testimonials(actor=request.user))
+    return testimonials_csv(selectors.testimonial_list(actor=request.user))
 
 
 @crm_view

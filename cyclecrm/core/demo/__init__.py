@@ -25,6 +25,7 @@ from cyclecrm.core.demo import (
     nurture,
     onboarding,
     records,
+    reviews,
     sales,
     segments,
     support,
@@ -55,6 +56,7 @@ STEPS: list[tuple[str, Step]] = [
     ("mailings", mailings.build_mailings),
     ("campaigns", campaigns.build_campaigns),
     ("automation", automation.build_automation),
+    ("reviews", reviews.build_reviews),
     # Last: the models learn from everything built above.
     ("intelligence", intelligence.build_intelligence),
 ]
