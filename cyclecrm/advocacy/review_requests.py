@@ -155,7 +155,8 @@ def review_request_create(
     valid = policy.link_valid_days if policy else DEFAULT_VALID_DAYS
     due_at = now + dt.timedelta(days=delay)
     links = dict(links or {})
-    links.setdefault("account_id", contact.account_id)
+    if links.get("account_id") is None:
+        links["account_id"] = contact.account_id
     with transaction.atomic():
         request = ReviewRequest.objects.create(
             policy=policy,

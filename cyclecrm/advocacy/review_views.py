@@ -50,7 +50,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         cursor=request.GET.get("cursor") or None,
     )
     may_moderate = access.level(actor, Review.record_type, Action.EDIT) != Level.NONE
-    query = {k: v for k, v in request.GET.items() if k != "cursor"}
+    query = {k: v for k, v in form.data.items() if k != "cursor"}
     context = {
         "form": form,
         "rows": [

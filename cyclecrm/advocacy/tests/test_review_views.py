@@ -131,3 +131,21 @@ def test_contact_panel_ask_and_log(web_client, rep_a, marketer, smtp_server, hue
     client.post(f"/reviews/{review.pk}/approve/")
     account_page = rep.get(f"/accounts/{acme.pk}/").content.decode()
     assert "from 1 approved review" in account_page
+
+
+def test_product_panel_and_paging_keep_the_filter(web_client, marketer, rep_a):
+    from cyclecrm.catalog.models import Product
+
+    bike = Product.objects.create(name="Bike", sku="BIKE-9", unit_price=10)
+    ada = make_contact(rep_a)
+    Review.objects.bulk_create(
+        [Review(contact=ada, rating=5, text=f"r{n}", product=bike) for n in range(52)]
+    )
+    make_review(ada, title="Old approved", status=ReviewStatus.APPROVED)
+    Review.objects.filter(text="r0").update(status=ReviewStatus.APPROVED)
+    page = web_client(rep_a).get(f"/products/{bike.pk}/").content.decode()
+    assert "from 1 approved review" in page and "51 awaiting moderation" in page
+    first = web_client(marketer).get("/reviews/")
+    assert first.context["page"].next_cursor and "status=pending" in first.context["next_query"]
+    second = web_client(marketer).get(f"/reviews/?{first.context['next_query']}")
+    assert [row["review"].status for row in second.context["rows"]] == [ReviewStatus.PENDING]
