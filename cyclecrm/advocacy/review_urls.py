@@ -24,6 +24,11 @@ urlpatterns = [
         name="review_policy_edit",
     ),
     path(
+        "settings/review-policies/<int:pk>/delete/",
+        review_views.review_policy_delete,
+        name="review_policy_delete",
+    ),
+    path(
         "contacts/<int:pk>/ask-for-review/",
         review_views.contact_review_ask,
         name="contact_review_ask",

@@ -151,7 +151,17 @@ def review_policy_edit(request: HttpRequest, pk: int | None = None) -> HttpRespo
             messages.success(request, "Review policy saved.")
             return redirect("review_policy_list")
     title = str(policy) if policy else "New review policy"
-    return render(request, "advocacy/review_policy_form.html", {"form": form, "title": title})
+    context = {"form": form, "title": title, "policy": policy}
+    return render(request, "advocacy/review_policy_form.html", context)
+
+
+@crm_view
+@require_POST
+def review_policy_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    policy = selectors.review_policy_get(actor=request.user, pk=pk)
+    requests_service.review_policy_delete(actor=request.user, policy=policy)
+    messages.success(request, f"Review policy “{policy.name}” deleted.")
+    return redirect("review_policy_list")
 
 
 def _contact(request: HttpRequest, pk: int) -> Contact:

@@ -104,6 +104,11 @@ def test_policy_settings_pages(web_client, marketer, rep_a):
     bad = client.post(f"/settings/review-policies/{policy.pk}/", {**data, "delay_days": "-1"})
     assert bad.status_code == 200 and "delay_days" in bad.context["form"].errors
     assert web_client(rep_a).get("/settings/review-policies/new/").status_code == 403
+    assert (
+        web_client(rep_a).post(f"/settings/review-policies/{policy.pk}/delete/").status_code == 403
+    )
+    assert client.post(f"/settings/review-policies/{policy.pk}/delete/").status_code == 302
+    assert not ReviewPolicy.objects.exists()
 
 
 def test_contact_panel_ask_and_log(web_client, rep_a, marketer, smtp_server, huey_immediate):
