@@ -384,5 +384,10 @@ def submit_review(request: HttpRequest, payload: PublicReviewIn, token: str = To
             else reviews_service.LINK_EXPIRED
         )
         raise LinkGone(message, fields={"token": [message]})
-    reviews_service.review_submit(request=review_request, data=payload.model_dump())
+    try:
+        reviews_service.review_submit(request=review_request, data=payload.model_dump())
+    except ValidationFailed as exc:
+        if "token" in exc.fields:  # used meanwhile by a racing submission
+            raise LinkGone(exc.message, fields=exc.fields) from exc
+        raise
     return Status(201, None)

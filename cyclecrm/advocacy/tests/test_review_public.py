@@ -2,8 +2,10 @@
 expired and used links explained, consent flags honoured, the review.submitted event."""
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -139,3 +141,35 @@ def test_public_api(rep_a, client):
         == 404
     )
     assert Review.objects.get().publish_name is True
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections")
+@pytest.mark.django_db(transaction=True)
+def test_racing_submissions_of_one_link_store_one_review():
+    # given
+    _, token = make_request(make_contact(None))
+    statuses: list[int] = []
+    start = threading.Barrier(6)
+
+    def submit() -> None:
+        try:
+            start.wait()
+            body = {"rating": 5, "text": "Twice?"}
+            response = Client().post(
+                f"/api/v1/public/reviews/{token}", body, content_type="application/json"
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    # when six submissions race
+    threads = [threading.Thread(target=submit) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then exactly one is stored, the others are refused
+    assert sorted(statuses)[0] == 201 and statuses.count(201) == 1
+    assert set(statuses) == {201, 410}
+    assert Review.objects.count() == 1
