@@ -8,5 +8,9 @@ class AdvocacyConfig(AppConfig):
 
     def ready(self) -> None:
         from cyclecrm.advocacy import registry
+        from cyclecrm.advocacy.review_triggers import SUBSCRIPTIONS
+        from cyclecrm.core.events import subscribe
 
         registry.register_record_types()
+        for name, handler in SUBSCRIPTIONS.items():
+            subscribe(name, handler)

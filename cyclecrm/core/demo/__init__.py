@@ -28,6 +28,7 @@ from cyclecrm.core.demo import (
     records,
     rewards,
     referrals,
+    reviews,
     sales,
     segments,
     support,
@@ -61,6 +62,7 @@ STEPS: list[tuple[str, Step]] = [
     ("loyalty", loyalty.build_loyalty),
     ("rewards", rewards.build_rewards),
     ("referrals", referrals.build_referrals),
+    ("reviews", reviews.build_reviews),
     # Last: the models learn from everything built above.
     ("intelligence", intelligence.build_intelligence),
 ]
