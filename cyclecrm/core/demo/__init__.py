@@ -16,6 +16,7 @@ from django.utils import timezone
 from faker import Faker
 
 from cyclecrm.core.demo import (
+    advocates,
     automation,
     campaigns,
     directory,
@@ -55,6 +56,7 @@ STEPS: list[tuple[str, Step]] = [
     ("mailings", mailings.build_mailings),
     ("campaigns", campaigns.build_campaigns),
     ("automation", automation.build_automation),
+    ("advocates", advocates.build_advocates),
     # Last: the models learn from everything built above.
     ("intelligence", intelligence.build_intelligence),
 ]
