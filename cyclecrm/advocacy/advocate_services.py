@@ -21,6 +21,7 @@ from cyclecrm.segments.services import segment_members_add
 MAX_SELECTED = 500
 NOTHING_SELECTED = "Select at least one advocate."
 TOO_MANY = f"Select at most {MAX_SELECTED} advocates at once."
+NO_LIST = "Choose a static list."
 BAD_TAG = "Give a tag of 1 to 64 characters."
 
 
@@ -44,6 +45,8 @@ def advocates_add_to_list(*, actor: User, segment_id: Any, contact_ids: Iterable
     """Add the selected advocates to a static list the actor may edit; returns how many were new.
     The segments service refuses dynamic segments and contacts the actor may not read."""
     ids = _selected(contact_ids)
+    if segment_id in (None, ""):
+        raise ValidationFailed(fields={"segment": [NO_LIST]})
     segment = segment_selectors.segment_get(actor=actor, pk=segment_id, action=Action.EDIT)
     return segment_members_add(actor=actor, segment=segment, contact_ids=ids)
 

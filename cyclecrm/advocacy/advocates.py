@@ -132,10 +132,12 @@ def _monthly(source: str, rows: QuerySet, contact: str, at: str) -> Iterator[dic
 
 
 def _signals(now: dt.datetime, ids: tuple[int, int], only: int | None = None) -> pd.DataFrame:
-    """Every signal of contacts with ids in [low, high) (or of one contact) as a frame."""
+    """Every signal of contacts with ids in [low, high) (or of one contact) as a frame. Signals
+    dated after `now` (a meeting-style future date typed by hand) wait until they happen."""
     since = _window_start(now)
     records: list[dict[str, Any]] = []
     for source, (rows, contact, at) in _sources(since).items():
+        rows = rows.filter(**{f"{at}__lte": now})
         if only is not None:
             rows = rows.filter(**{contact: only})
         else:

@@ -6,7 +6,7 @@ from django import template
 
 from cyclecrm.advocacy.models import AdvocateScore
 from cyclecrm.identity import access
-from cyclecrm.identity.models import Action
+from cyclecrm.identity.models import Action, Level
 
 register = template.Library()
 
@@ -17,5 +17,5 @@ def advocate_card(context: template.Context, contact: Any) -> dict[str, Any]:
     user = context["request"].user
     return {
         "score": AdvocateScore.objects.filter(contact=contact).first(),
-        "can_log": access.level(user, "interaction", Action.CREATE) != "none",
+        "can_log": access.level(user, "interaction", Action.CREATE) != Level.NONE,
     }

@@ -1,6 +1,8 @@
 """The advocacy score: formula, recency decay, zero rows, idempotence, chunking, the
 `contact.advocate_reached` event and who may refresh."""
 
+import datetime as dt
+
 import pytest
 
 from cyclecrm.activities.models import Direction
@@ -63,6 +65,7 @@ def test_signals_lose_half_their_weight_every_six_months_and_vanish_after_two_ye
     nps(dora, 9, at=months_ago(6))
     referral(dora, at=months_ago(12))
     mention(dora, at=months_ago(24))  # outside the window
+    mention(dora, at=NOW + dt.timedelta(days=1))  # not yet
     advocate_scores_refresh(now=NOW)
     row = _score(dora)
     assert row.score == 5.0 + 3.8  # 10 / 2 + 15 / 4 (rounded to one decimal)

@@ -68,6 +68,10 @@ def test_marketing_adds_the_selected_advocates_to_a_static_list(web_client, mark
         {"action": "list", "segment": case_study.pk, "contact_ids": [fans[0].pk, fans[2].pk]},
     )
     assert response.status_code == 302
+    response = web_client(marketer).post(
+        reverse("advocate_selection"), {"action": "list", "contact_ids": [fans[1].pk]}, follow=True
+    )
+    assert "Choose a static list." in response.content.decode()
     members = set(
         SegmentMember.objects.filter(segment=case_study).values_list("contact_id", flat=True)
     )
