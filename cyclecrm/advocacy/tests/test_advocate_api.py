@@ -1,6 +1,8 @@
 """/api/v1/advocates: keyset list best first with filters, one contact's signals, refresh."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cyclecrm.advocacy.models import AdvocateScore
 from cyclecrm.advocacy.tests.advocate_data import nps, referral
@@ -95,3 +97,16 @@ def test_refresh_is_for_managers_and_marketers(api_client, marketer, rep_a, huey
     response = api_client(marketer).post(f"{URL}/refresh")
     assert response.status_code == 202 and response.json()["task_id"]
     assert AdvocateScore.objects.get(contact=fan).promoter_answers == 1
+
+
+def test_the_list_takes_the_same_queries_for_few_or_many_rows(api_client, marketer, rep_a):
+    client = api_client(marketer)
+    AdvocateScore.objects.create(contact=make_contact(rep_a), score=1)
+    client.get(URL)
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL)
+    for i in range(20):
+        AdvocateScore.objects.create(contact=make_contact(rep_a), score=i + 2)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(URL).json()["items"]) == 21
+    assert len(many) == len(few)

@@ -2,8 +2,10 @@
 `contact.advocate_reached` event and who may refresh."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 
 from cyclecrm.activities.models import Direction
 from cyclecrm.advocacy import advocates
@@ -147,3 +149,10 @@ def test_the_breakdown_explains_each_signal(admin):
     assert parts["review"]["points"] == 6.0
     assert parts["referral_pending"]["points"] == 3.0
     assert parts["mention"]["count"] == 0
+
+
+def test_the_command_prints_what_it_did(admin):
+    nps(make_contact(admin), 10)
+    out = io.StringIO()
+    call_command("advocates", "refresh", stdout=out)
+    assert out.getvalue().strip() == "1 advocates scored, 1 changed, 0 removed."
