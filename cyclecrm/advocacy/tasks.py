@@ -10,3 +10,22 @@ from cyclecrm.advocacy.review_requests import review_requests_send_due
 def send_due_review_requests() -> None:
     """Every 15 minutes: send review requests whose delay has passed (idempotent)."""
     review_requests_send_due()
+"""Background jobs of the advocacy app."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from cyclecrm.advocacy.advocates import advocate_scores_refresh
+
+
+# -- advocates (part E) ---------------------------------------------------------------------------
+@db_task()
+def refresh_advocate_scores() -> dict[str, int]:
+    """Recompute every advocacy score (queued by the Refresh button and the API)."""
+    return advocate_scores_refresh().as_dict()
+
+
+@db_periodic_task(crontab(hour="3", minute="41"))
+def refresh_advocate_scores_nightly() -> None:
+    """Nightly: recompute advocacy scores (docs/advocacy-advocates.md, "Schedule")."""
+    advocate_scores_refresh()

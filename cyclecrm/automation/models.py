@@ -14,6 +14,8 @@ class Trigger(models.TextChoices):
     FORM_SUBMITTED = "form_submitted", "Form submitted"
     # A contact's churn-risk band became high (intelligence: `contact.churn_risk_high`).
     CHURN_RISK_HIGH = "churn_risk_high", "Churn risk became high"
+    # A contact's advocacy score crossed the advocate threshold (`contact.advocate_reached`).
+    ADVOCATE_REACHED = "advocate_reached", "Became an advocate"
     SCHEDULE = "schedule", "On a schedule"
 
 

@@ -10,7 +10,13 @@ from cyclecrm.contacts.schemas import VERSION_DOC
 
 RecordTypeName = Literal["contact", "account", "lead", "opportunity", "case"]
 TriggerName = Literal[
-    "created", "updated", "stage_changed", "form_submitted", "churn_risk_high", "schedule"
+    "created",
+    "updated",
+    "stage_changed",
+    "form_submitted",
+    "churn_risk_high",
+    "advocate_reached",
+    "schedule",
 ]
 CONDITIONS_DOC = (
     "A rule tree in the segment rule language (docs/segments.md) over the record's fields; "
@@ -22,7 +28,8 @@ ACTIONS_DOC = (
 )
 TRIGGER_DOC = (
     'updated: `{"field", "value"}` (both optional); stage_changed: `{"from_stage", '
-    '"to_stage"}` (stage ids); form_submitted: `{"form"}`; churn_risk_high: none; '
+    '"to_stage"}` (stage ids); form_submitted: `{"form"}`; churn_risk_high and '
+    "advocate_reached: none; "
     'schedule: `{"at": "HH:MM"}` (UTC) or `{"every_hours": N}`.'
 )
 

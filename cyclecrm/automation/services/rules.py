@@ -43,6 +43,7 @@ TRIGGER_KEYS = {
     Trigger.STAGE_CHANGED: {"from_stage", "to_stage"},
     Trigger.FORM_SUBMITTED: {"form"},
     Trigger.CHURN_RISK_HIGH: set(),
+    Trigger.ADVOCATE_REACHED: set(),
     Trigger.SCHEDULE: {"at", "every_hours"},
 }
 
@@ -55,6 +56,7 @@ def event_for(trigger: str, record_type: str) -> str:
         Trigger.STAGE_CHANGED: "opportunity.stage_changed",
         Trigger.FORM_SUBMITTED: "form.submitted",
         Trigger.CHURN_RISK_HIGH: "contact.churn_risk_high",
+        Trigger.ADVOCATE_REACHED: "contact.advocate_reached",
     }.get(trigger, "")
 
 
@@ -70,6 +72,8 @@ def _check_trigger(trigger: str, record_type: str, config: Any, errors: FieldErr
         errors.add("trigger", "A form submission creates or updates a lead: use record type lead.")
     if trigger == Trigger.CHURN_RISK_HIGH and record_type != "contact":
         errors.add("trigger", "Churn risk is scored for contacts: use record type contact.")
+    if trigger == Trigger.ADVOCATE_REACHED and record_type != "contact":
+        errors.add("trigger", "Advocacy is scored for contacts: use record type contact.")
     watched = config.get("field")
     if trigger == Trigger.UPDATED and watched is not None and not watchable(record_type, watched):
         errors.add("trigger_config.field", f"Unknown field '{watched}'.")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from faker import Faker
 
 from cyclecrm.core.demo import (
+    advocates,
     automation,
     campaigns,
     directory,
@@ -63,6 +64,7 @@ STEPS: list[tuple[str, Step]] = [
     ("rewards", rewards.build_rewards),
     ("referrals", referrals.build_referrals),
     ("reviews", reviews.build_reviews),
+    ("advocates", advocates.build_advocates),
     # Last: the models learn from everything built above.
     ("intelligence", intelligence.build_intelligence),
 ]

@@ -250,7 +250,15 @@ def _number(spec: FieldSpec, raw: Any) -> Any:
 # Lookups --------------------------------------------------------------------------------------
 
 
+# Operators that are the exact complement of a positive one, for fields with a `condition`.
+_COMPLEMENTS = {"ne": "eq", "not_in": "in", "is_empty": "is_not_empty"}
+
+
 def _lookup(spec: FieldSpec, op: str, value: Any) -> Q:
+    if spec.condition is not None:
+        if op in _COMPLEMENTS:
+            return ~spec.condition(_COMPLEMENTS[op], value)
+        return spec.condition(op, value)
     present = Q(**{f"{spec.path}__isnull": False})
     if op == "is_empty":
         return _empty(spec)

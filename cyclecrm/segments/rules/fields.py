@@ -53,7 +53,10 @@ class FieldSpec:
     """One testable field.
 
     `path` is the ORM path the lookups apply to (an annotation name for derived fields);
-    `annotation` builds that annotation; `reads` names the contact fields it reveals, so a field
+    `annotation` builds that annotation; `condition` replaces both for a field with several
+    values per contact (a tier in any program): it builds the condition of a positive operator
+    (`eq`, `in`, `contains`, `startswith`, `is_not_empty`) and the compiler negates it for the
+    others; `reads` names the contact fields it reveals, so a field
     hidden from the actor cannot be probed through a segment; `is_datetime` marks date fields
     stored as timestamps (compared at UTC day boundaries); `json` marks values inside a JSON
     document (custom fields)."""
@@ -65,6 +68,7 @@ class FieldSpec:
     group: str = "Contact"
     choices: tuple[str, ...] = ()
     annotation: Callable[[], Expression] | None = None
+    condition: Callable[[str, Any], Q] | None = None
     reads: tuple[str, ...] = ()
     is_datetime: bool = False
     json: bool = False
@@ -371,6 +375,125 @@ _CUSTOM_TYPES = {
 }
 
 
+def _advocacy_score() -> Expression:
+    """A contact without a score row scores zero (rows at zero are removed, see
+    advocacy.advocates), so the field is never empty."""
+    from cyclecrm.advocacy.models import AdvocateScore
+
+    score = AdvocateScore.objects.filter(contact=OuterRef("pk")).values("score")[:1]
+    return Coalesce(Subquery(score, output_field=FloatField()), Value(0.0))
+
+
+def _active_members() -> Any:
+    from cyclecrm.loyalty.models import Member
+
+    return Member.objects.filter(program__is_active=True)
+
+
+def _loyalty_balance() -> Expression:
+    """Points across the contact's active programs; empty for a contact in none."""
+    summed = (
+        _active_members()
+        .filter(contact=OuterRef("pk"))
+        .order_by()
+        .values("contact")
+        .annotate(s=Sum("balance"))
+        .values("s")
+    )
+    return Subquery(summed, output_field=IntegerField())
+
+
+def _referrals_converted() -> Expression:
+    from cyclecrm.loyalty.models import Referral, ReferralStatus
+
+    counted = (
+        Referral.objects.filter(referrer=OuterRef("pk"), status=ReferralStatus.CONVERTED)
+        .order_by()
+        .values("referrer")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+_TIER_LOOKUPS = {"eq": "iexact", "contains": "icontains", "startswith": "istartswith"}
+
+
+def _tier_condition(op: str, value: Any) -> Q:
+    """Contacts holding a tier so named in any active program."""
+    members = _active_members().filter(tier__isnull=False)
+    if op == "in":
+        names = Q(pk__in=[])
+        for item in value:
+            names |= Q(tier__name__iexact=item)
+        members = members.filter(names)
+    elif op in _TIER_LOOKUPS:
+        members = members.filter(**{f"tier__name__{_TIER_LOOKUPS[op]}": value})
+    return Q(pk__in=members.values("contact_id"))
+
+
+def _member_condition(op: str, value: Any) -> Q:
+    """`true`: a member of an active program; `false`: of none. Never empty."""
+    member = Q(pk__in=_active_members().values("contact_id"))
+    if op == "is_not_empty":
+        return Q(pk__isnull=False)
+    wanted = set(value) if op == "in" else {value}
+    if wanted == {"true", "false"}:
+        return Q(pk__isnull=False)
+    return member if "true" in wanted else ~member
+
+
+def _loyalty_fields() -> list[FieldSpec]:
+    """Loyalty membership, points and tier, referrals and the advocacy score
+    (docs/advocacy-advocates.md)."""
+    group = "Loyalty and advocacy"
+    p = ANNOTATION_PREFIX
+    return [
+        FieldSpec(
+            "advocacy.score",
+            "Advocacy score",
+            NUMBER,
+            f"{p}advocacy_score",
+            group,
+            annotation=_advocacy_score,
+            is_decimal=True,
+        ),
+        FieldSpec(
+            "loyalty.member",
+            "Loyalty member (any active program)",
+            CHOICE,
+            "pk",
+            group,
+            choices=("true", "false"),
+            condition=_member_condition,
+        ),
+        FieldSpec(
+            "loyalty.balance",
+            "Loyalty points balance",
+            NUMBER,
+            f"{p}loyalty_balance",
+            group,
+            annotation=_loyalty_balance,
+        ),
+        FieldSpec(
+            "loyalty.tier",
+            "Loyalty tier (name, any program)",
+            TEXT,
+            "pk",
+            group,
+            condition=_tier_condition,
+        ),
+        FieldSpec(
+            "referrals.converted",
+            "Converted referrals",
+            NUMBER,
+            f"{p}referrals_converted",
+            group,
+            annotation=_referrals_converted,
+        ),
+    ]
+
+
 def _custom_spec(definition: CustomField) -> FieldSpec:
     choices: tuple[str, ...] = ()
     if definition.kind == CustomFieldKind.BOOL:
@@ -392,7 +515,13 @@ def _custom_spec(definition: CustomField) -> FieldSpec:
 
 
 def _static_specs() -> dict[str, FieldSpec]:
-    specs = _contact_fields() + _account_fields() + _behaviour_fields() + _prediction_fields()
+    specs = (
+        _contact_fields()
+        + _account_fields()
+        + _behaviour_fields()
+        + _prediction_fields()
+        + _loyalty_fields()
+    )
     return {spec.key: spec for spec in specs}
 
 
