@@ -1,8 +1,9 @@
 """Background jobs of the advocacy app, run by the Huey consumer (`cyclecrm worker`)."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
+from cyclecrm.advocacy.advocates import advocate_scores_refresh
 from cyclecrm.advocacy.review_requests import review_requests_send_due
 
 
@@ -10,15 +11,8 @@ from cyclecrm.advocacy.review_requests import review_requests_send_due
 def send_due_review_requests() -> None:
     """Every 15 minutes: send review requests whose delay has passed (idempotent)."""
     review_requests_send_due()
-"""Background jobs of the advocacy app."""
-
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
-
-from cyclecrm.advocacy.advocates import advocate_scores_refresh
 
 
-# -- advocates (part E) ---------------------------------------------------------------------------
 @db_task()
 def refresh_advocate_scores() -> dict[str, int]:
     """Recompute every advocacy score (queued by the Refresh button and the API)."""
