@@ -162,7 +162,9 @@ class PointsEntry(models.Model):
     `source_key` makes an earning idempotent: the same key is posted at most once per member
     (`order:42:spend`, `birthday:2026`, `review:7`)."""
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="entries")
+    # Entries are never edited or deleted one by one; they go only with their member, when the
+    # contact is erased (a deleted person keeps no points history).
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="entries")
     kind = models.CharField(max_length=10, choices=EntryKind.choices)
     points = models.IntegerField()
     reason = models.CharField(max_length=300)

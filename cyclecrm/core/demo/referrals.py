@@ -56,8 +56,11 @@ def _people(rng: random.Random) -> tuple[list[int], list[int]]:
             "contact_id", flat=True
         )
     )
-    ids = list(Contact.objects.order_by("id").values_list("id", flat=True)[:1500])
-    referrers = rng.sample(sorted(buyers & set(ids)) or ids, min(REFERRERS, len(ids)))
+    # Contacts of an earlier demo run on the same database may already have a code or a referral.
+    fresh = Contact.objects.filter(referral_code_record__isnull=True, referred_by__isnull=True)
+    ids = list(fresh.order_by("id").values_list("id", flat=True)[:1500])
+    pool = sorted(buyers & set(ids)) or ids
+    referrers = rng.sample(pool, min(REFERRERS, len(pool)))
     others = [pk for pk in ids if pk not in set(referrers)]
     return referrers, rng.sample(others, min(REFERRED, len(others)))
 
