@@ -87,3 +87,10 @@ def test_action_points_respect_the_rule_cap_and_validity(member):
     member.refresh_from_db()
     assert member.balance == 50
     assert [entry.points for entry in member.entries.order_by("id")] == [30, 20]
+
+
+def test_erasing_the_contact_takes_the_membership_and_ledger_with_it(member):
+    entry_post(member=member, kind=EntryKind.EARN, points=5, reason="x")
+    member.contact.delete()
+    assert not type(member).objects.filter(pk=member.pk).exists()
+    assert not member.entries.model.objects.filter(member_id=member.pk).exists()
