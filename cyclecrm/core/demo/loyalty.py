@@ -6,6 +6,7 @@ evaluated. Later loyalty steps (rewards, referrals) reuse the program by name.""
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 
 from cyclecrm.catalog.models import Order
 from cyclecrm.core.demo.context import DemoContext
@@ -79,5 +80,6 @@ def build_loyalty(context: DemoContext) -> None:
         order_earn(order=order)
     tiers = list(program.tiers.all())
     for member in program.members.select_related("program"):
-        member_tier_evaluate(member=member, tiers=tiers, at=context.now)
+        # Now, not context.now: the points were posted during this run.
+        member_tier_evaluate(member=member, tiers=tiers, at=timezone.now())
     context.counts["loyalty members"] = program.members.count()
