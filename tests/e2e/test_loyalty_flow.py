@@ -174,6 +174,8 @@ def test_loyalty_and_advocacy_cycle(
     expect(page.locator(f"#review-{review.pk}")).to_contain_text("Approved")
     review.refresh_from_db()
     assert review.status == ReviewStatus.APPROVED
+    page.reload()
+    expect(page.locator("main")).to_contain_text("1 approved review, average 5")
     export = page.request.get(f"{live_server.url}/reviews/testimonials.csv")
     assert export.ok
     assert "Fast service and friendly people." in export.text()
