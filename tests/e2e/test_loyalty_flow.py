@@ -116,6 +116,11 @@ def test_loyalty_and_advocacy_cycle(
     target = referrals.locator("[data-referral-copy]").get_attribute("data-referral-copy")
     link = page.locator(target).inner_text().strip()
     assert re.fullmatch(re.escape(live_server.url) + r"/f/[^/]+/\?ref=\S+", link), link
+    # and the copy button puts that link on the clipboard
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    referrals.get_by_role("button", name="Copy").click()
+    expect(referrals.locator("[data-copy-label]")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == link
 
     # when: a friend opens the link (no login) and sends the form
     friend = page.context.browser.new_context()
