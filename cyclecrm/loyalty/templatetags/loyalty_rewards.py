@@ -1,5 +1,6 @@
-"""The loyalty panel of the contact page: each membership's statement with a "Redeem" action,
-and "Enrol in <program>" buttons for programs the contact is not in yet."""
+"""The loyalty panel of the contact page: each membership's statement with its latest tier
+changes and a "Redeem" action, and "Enrol in <program>" buttons for programs the contact is not
+in yet."""
 
 from typing import Any
 
@@ -14,6 +15,7 @@ from cyclecrm.loyalty.reward_selectors import contact_memberships, program_list,
 from cyclecrm.loyalty.statement import statement_for
 
 register = template.Library()
+TIER_CHANGES_SHOWN = 3
 
 
 @register.simple_tag(takes_context=True)
@@ -56,4 +58,9 @@ def _membership(user: Any, member: Any) -> dict[str, Any]:
         "statement": statement_for(member),
         "can_act": can_act,
         "rewards": rewards,
+        "tier_changes": list(
+            member.tier_changes.select_related("from_tier", "to_tier").order_by(
+                "-changed_at", "-id"
+            )[:TIER_CHANGES_SHOWN]
+        ),
     }

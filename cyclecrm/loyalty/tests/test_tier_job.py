@@ -77,4 +77,6 @@ def test_tier_changes_show_on_the_contact_page(web_client, admin, ladder):
     entry_post(member=member, kind=EntryKind.EARN, points=600, reason="orders")
     tiers_evaluate()
     html = web_client(admin).get(f"/contacts/{member.contact_id}/").content.decode()
-    assert "Loyalty tiers" in html and "no tier → Gold" in html
+    assert html.count('id="loyalty-title"') == 1 and "no tier → Gold" in html
+    assert "Loyalty tiers" not in html
+    assert f'href="/loyalty/members/{member.pk}/"' in html  # the ledger and adjustments
