@@ -82,8 +82,10 @@ def test_reserve_confirm_cancel_through_the_api(api_client, rep_a, manager, prog
     )
 
     assert reserved.status_code == 201, reserved.content
-    assert second.status_code == 409
-    assert second.json()["error"]["code"] == "insufficient_points"
+    assert second.status_code == 422
+    error = second.json()["error"]
+    assert error["code"] == "insufficient_points"
+    assert error["fields"]["points"] == ["The balance is 50 points; 100 are needed."]
     pk = reserved.json()["id"]
     assert client.post(f"/api/v1/loyalty/redemptions/{pk}/confirm").json()["status"] == "confirmed"
     refused = client.post(
