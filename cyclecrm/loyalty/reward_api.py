@@ -21,11 +21,9 @@ from cyclecrm.loyalty.reward_output import (
     reward_out,
 )
 from cyclecrm.loyalty.reward_schemas import (
-    EntryOut,
     PublicStatementOut,
     RedemptionCancelIn,
     RedemptionOut,
-    RedemptionReserveIn,
     RewardCreateIn,
     RewardOut,
     RewardPatchIn,
@@ -42,12 +40,9 @@ public_statements_router = Router(tags=["Public"], auth=None)
 
 RewardPage = cursor_page(RewardOut)
 RedemptionPage = cursor_page(RedemptionOut)
-EntryPage = cursor_page(EntryOut)
 REWARD_ORDERINGS = orderings_with_reverse({"points_cost": ("points_cost", "id"), "id": ("id",)})
 REDEMPTION_ORDERINGS = orderings_with_reverse({"reserved_at": ("reserved_at", "id")})
-ENTRY_ORDERINGS = orderings_with_reverse({"created_at": ("created_at", "id")})
 RewardOrdering = Literal[tuple(REWARD_ORDERINGS)]
-STATEMENT_ENTRIES = 20
 PUBLIC_ENTRIES = 50
 
 
@@ -173,33 +168,6 @@ def list_loyalty_redemptions(
         "items": [redemption_out(r) for r in result.items],
         "next_cursor": result.next_cursor,
     }
-
-
-@redemptions_router.post(
-    "",
-    response={201: RedemptionOut, **error_responses(403, 404, 409, 422)},
-    operation_id="reserve_loyalty_redemption",
-    summary="Reserve a reward for a member",
-    description=(
-        "Debits the points and takes one unit of stock. 422 `insufficient_points` naming the "
-        "balance, or when the reward is not redeemable today or of another program; 409 "
-        "`out_of_stock`."
-    ),
-)
-def reserve_loyalty_redemption(request: HttpRequest, payload: RedemptionReserveIn) -> Status:
-    member = selectors.member_get(actor=request.auth, pk=payload.member_id)
-    reward = _reward_for(request.auth, payload.reward_id)
-    redemption = services.redemption_reserve(
-        actor=request.auth, member=member, reward=reward, note=payload.note
-    )
-    return Status(201, redemption_out(redemption))
-
-
-def _reward_for(actor: Any, pk: int) -> Any:
-    try:
-        return selectors.reward_get(actor=actor, pk=pk)
-    except NotFound as exc:
-        raise NotFound(exc.message, fields={"reward_id": [exc.message]}) from exc
 
 
 @redemptions_router.get(

@@ -45,12 +45,6 @@ class RewardOut(Schema):
     created_at: dt.datetime
 
 
-class RedemptionReserveIn(InputSchema):
-    member_id: int = Field(ge=1, le=MAX_ID)
-    reward_id: int = Field(ge=1, le=MAX_ID)
-    note: str = Field("", max_length=300)
-
-
 class RedemptionCancelIn(InputSchema):
     reason: str = Field(
         "", max_length=300, description="Required to cancel a confirmed redemption."
