@@ -180,20 +180,19 @@ def _mount_intelligence() -> None:
 
 
 def _mount_loyalty() -> None:
-    from cyclecrm.loyalty.program_api import members_router, programs_router
+    from cyclecrm.loyalty.member_api import members_router
+    from cyclecrm.loyalty.program_api import programs_router
     from cyclecrm.loyalty.referral_api import referrals_router
     from cyclecrm.loyalty.reward_api import (
         public_statements_router,
         redemptions_router,
         rewards_router,
-        statements_router,
     )
 
     api.add_router("/loyalty/programs", programs_router)
     api.add_router("/loyalty/members", members_router)
     api.add_router("/loyalty/rewards", rewards_router)
     api.add_router("/loyalty/redemptions", redemptions_router)
-    api.add_router("/loyalty/statements", statements_router)
     api.add_router("/public/loyalty", public_statements_router)
     api.add_router("/referrals", referrals_router)
 

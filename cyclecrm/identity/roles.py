@@ -65,10 +65,12 @@ _CAMPAIGN_RUN = {"campaign": ALL}
 # Automation: webhooks send record data out of the CRM, so only admins manage them; workflow
 # rules act for their owner, so sales reps and agents (own records only) get none.
 _NO_AUTOMATION = {"workflow": NONE, "webhook": NONE}
-# Loyalty, referral and review programs are run by marketing and managers; everyone reads them
-# (a rep shows a customer their points). Reviews are read by all, moderated by marketing and
-# managers (see docs/loyalty.md and docs/advocacy.md).
+# Loyalty, referral and review programs are run by managers; everyone reads them (a rep shows a
+# customer their points). Marketers read programs and export their figures but do not change
+# programs or adjust points (the program's edit right). Reviews are read by all, moderated by
+# marketing and managers (see docs/loyalty.md and docs/advocacy.md).
 _ADVOCACY_RUN = {"loyalty_program": ALL, "review_policy": ALL, "review": ALL}
+_LOYALTY_WATCH = {"loyalty_program": READ_EXPORT_ALL}
 _REVIEW_READ = {"review": READ_ALL}
 _MARKETING_LEADS = {"read": "all", "create": "all", "edit": "own", "delete": "own", "export": "all"}
 
@@ -125,6 +127,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             "mailing": ALL,
             **_CAMPAIGN_RUN,
             **_ADVOCACY_RUN,
+            **_LOYALTY_WATCH,
             "account": READ_EXPORT_ALL,
             "contact": READ_EXPORT_ALL,
             "lead": _MARKETING_LEADS,

@@ -14,15 +14,23 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from cyclecrm.core.errors import Conflict, ValidationFailed
+from cyclecrm.core.errors import ValidationFailed
 from cyclecrm.loyalty.models import EntryKind, Member, PointsEntry
 
 INSUFFICIENT = "insufficient_points"
 
 
-class InsufficientPoints(Conflict):
+class InsufficientPoints(ValidationFailed):
+    """A debit larger than the balance: a 422 naming the balance in `fields["points"]`."""
+
     code = INSUFFICIENT
     default_message = "The member does not have enough points."
+
+
+def insufficient_points(*, balance: int, needed: int) -> InsufficientPoints:
+    """The one wording of "too few points", shared by the ledger and the redemption checks."""
+    message = f"The balance is {balance} points; {needed} are needed."
+    return InsufficientPoints(message, fields={"points": [message]})
 
 
 def entry_post(
@@ -42,7 +50,7 @@ def entry_post(
     `links` are the optional `rule`, `order`, `redemption` and `referral` the entry came from.
     With `clamp_to_balance` a debit larger than the balance takes the whole balance instead
     (reversals and expiry: nothing is posted when the balance is already zero).
-    Raises `InsufficientPoints` (409) when the balance would go below zero and
+    Raises `InsufficientPoints` (422) when the balance would go below zero and
     `ValidationFailed` for a zero entry or a sign that does not fit the kind."""
     _check_sign(kind, points)
     if not reason.strip():
@@ -57,10 +65,7 @@ def entry_post(
                 return None
         balance = locked.balance + points
         if balance < 0:
-            raise InsufficientPoints(
-                f"The member has {locked.balance} points; {-points} are needed.",
-                fields={"points": [f"Only {locked.balance} points are available."]},
-            )
+            raise insufficient_points(balance=locked.balance, needed=-points)
         try:
             with transaction.atomic():
                 entry = PointsEntry.objects.create(

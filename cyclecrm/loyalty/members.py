@@ -1,21 +1,30 @@
 """Member writes a user does: enrolling a contact (checked), enrolling every customer of a
-program, and adjusting points by hand with a reason."""
+program, adjusting points by hand with a reason, and redeeming plain points."""
 
 from django.db import transaction
 
 from cyclecrm.catalog.models import Order
 from cyclecrm.contacts.models import Contact
-from cyclecrm.core.errors import FieldErrors, Forbidden, NotFound
+from cyclecrm.core.errors import FieldErrors, Forbidden, NotFound, ValidationFailed
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, User
-from cyclecrm.loyalty.access import require_points_adjust, require_program
+from cyclecrm.loyalty.access import require_member_act, require_points_adjust, require_program
 from cyclecrm.loyalty.ledger import entry_post
 from cyclecrm.loyalty.membership import member_enroll
-from cyclecrm.loyalty.models import EntryKind, LoyaltyProgram, Member, PointsEntry
+from cyclecrm.loyalty.models import (
+    EntryKind,
+    LoyaltyProgram,
+    Member,
+    PointsEntry,
+    Redemption,
+    Reward,
+)
+from cyclecrm.loyalty.rewards import redemption_reserve
 from cyclecrm.loyalty.spend import WAS_PAID
 
 MAX_ADJUST = 1_000_000
 ENROL_BATCH = 500
+REDEEM_REASON = "Points redeemed"
 
 
 def member_enroll_checked(*, actor: User, program: LoyaltyProgram, contact: Contact) -> Member:
@@ -30,7 +39,7 @@ def member_enroll_checked(*, actor: User, program: LoyaltyProgram, contact: Cont
 
 
 def member_adjust(*, actor: User, member: Member, points: int, reason: str) -> PointsEntry:
-    """A manual correction, positive or negative; a debit beyond the balance is a 409.
+    """A manual correction, positive or negative; a debit beyond the balance is a 422.
 
     Added points never expire (they are not earnings); see docs/loyalty-earning.md."""
     require_points_adjust(actor, member)
@@ -44,6 +53,51 @@ def member_adjust(*, actor: User, member: Member, points: int, reason: str) -> P
     errors.raise_if_any()
     entry = entry_post(
         member=member, kind=EntryKind.ADJUST, points=points, reason=str(reason), actor=actor
+    )
+    assert entry is not None  # no source key: always posted
+    return entry
+
+
+def member_redeem(
+    *,
+    actor: User,
+    member: Member,
+    points: int | None = None,
+    reward: Reward | None = None,
+    reason: str = "",
+) -> tuple[PointsEntry, Redemption | None]:
+    """Redeem either plain `points` or one `reward` (reserved through `redemption_reserve`);
+    returns the `redeem` entry and the redemption. Nothing is stored when it is refused."""
+    if (points is None) == (reward is None):
+        message = "Give either `points` or `reward`."
+        raise ValidationFailed(message, fields={"points": [message], "reward": [message]})
+    if reward is None:
+        assert points is not None
+        return member_redeem_points(actor=actor, member=member, points=points, reason=reason), None
+    redemption = redemption_reserve(actor=actor, member=member, reward=reward, note=reason)
+    return redemption.entries.get(kind=EntryKind.REDEEM), redemption
+
+
+def member_redeem_points(
+    *, actor: User, member: Member, points: int, reason: str = ""
+) -> PointsEntry:
+    """A plain redemption of `points` (no reward): one `redeem` entry, by whoever may act for the
+    member. Too low a balance is a 422 naming it and posts nothing."""
+    require_member_act(actor, member)
+    errors = FieldErrors()
+    if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
+        errors.add("points", "A whole number of points above 0.")
+    elif points > MAX_ADJUST:
+        errors.add("points", f"At most {MAX_ADJUST} points at once.")
+    if not member.program.is_active:
+        errors.add("program", "The program is not active; points cannot be redeemed.")
+    errors.raise_if_any()
+    entry = entry_post(
+        member=member,
+        kind=EntryKind.REDEEM,
+        points=-points,
+        reason=str(reason or "").strip() or REDEEM_REASON,
+        actor=actor,
     )
     assert entry is not None  # no source key: always posted
     return entry

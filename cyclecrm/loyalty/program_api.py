@@ -1,25 +1,36 @@
-"""REST endpoints for program configuration (programs, earning rules, tiers), the members of a
-program and one member's ledger. Thin handlers over `loyalty.programs`, `loyalty.members` and
+"""REST endpoints for program configuration (programs, earning rules, tiers), a program's
+members (list, enrol) and its figures. One member's statement, ledger and points are in
+`loyalty.member_api`. Thin handlers over `loyalty.programs`, `loyalty.members` and
 `loyalty.program_selectors`."""
 
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Status
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from cyclecrm.api.lists import PageParams, page_body
 from cyclecrm.api.record_routes import add_record_routes
-from cyclecrm.api.schemas import MAX_ID, RecordId, cursor_page, error_responses, visible_record
+from cyclecrm.api.schemas import (
+    MAX_ID,
+    Instant,
+    RecordId,
+    cursor_page,
+    error_responses,
+    visible_record,
+)
+from cyclecrm.contacts.models import Contact
+from cyclecrm.contacts.selectors import contact_get
+from cyclecrm.core.errors import NotFound
 from cyclecrm.core.pagination import orderings_with_reverse, paginate
 from cyclecrm.identity.models import Action
 from cyclecrm.loyalty import members, programs
 from cyclecrm.loyalty import program_selectors as selectors
+from cyclecrm.loyalty.figures import program_figures
 from cyclecrm.loyalty.models import Member
 from cyclecrm.loyalty.program_schemas import (
-    AdjustIn,
+    EnrolIn,
     EnrolledOut,
-    EntryOut,
     MemberOut,
     ProgramCreateIn,
     ProgramOut,
@@ -31,21 +42,24 @@ from cyclecrm.loyalty.program_schemas import (
     TierFieldsIn,
     TierOut,
 )
+from cyclecrm.loyalty.reward_schemas import FiguresOut
 
 programs_router = Router(tags=["Loyalty programs"])
-members_router = Router(tags=["Loyalty members"])
 
 ProgramPage = cursor_page(ProgramOut)
 MemberPage = cursor_page(MemberOut)
-EntryPage = cursor_page(EntryOut)
 PROGRAM_ORDERINGS = orderings_with_reverse({"id": ("id",), "name": ("name", "id")})
 MEMBER_ORDERINGS = orderings_with_reverse(
     {"joined_at": ("joined_at", "id"), "balance": ("balance", "id")}
 )
-ENTRY_ORDERINGS = orderings_with_reverse({"created_at": ("created_at", "id")})
 ProgramOrdering = Literal[tuple(PROGRAM_ORDERINGS)]
 MemberOrdering = Literal[tuple(MEMBER_ORDERINGS)]
 ChildId = Path(..., ge=1, le=MAX_ID, description="The rule's or tier's id.")
+
+
+class FiguresPeriod(Schema):
+    since: Instant | None = Field(None, description="Start (exclusive); default a year ago.")
+    until: Instant | None = Field(None, description="End (inclusive); default now.")
 
 
 def member_out(member: Member) -> dict[str, Any]:
@@ -293,59 +307,55 @@ def enroll_loyalty_customers(request: HttpRequest, id: int = RecordId) -> dict[s
     return {"enrolled": members.program_enroll_customers(actor=request.auth, program=program)}
 
 
+@programs_router.post(
+    "/{id}/members",
+    response={200: MemberOut, 201: MemberOut, **error_responses(403, 404, 422)},
+    operation_id="enroll_loyalty_member",
+    summary="Enrol a contact in a program",
+    description=(
+        '`{"contact": id}`: 201 with the new member, 200 when the contact already is one. '
+        "Needs edit rights on the contact or the program."
+    ),
+)
+def enroll_loyalty_member(request: HttpRequest, payload: EnrolIn, id: int = RecordId) -> Status:
+    program = selectors.program_get(actor=request.auth, pk=id)
+    contact = _contact_for(request, payload.contact)
+    known = selectors.member_find(program=program, contact=contact) is not None
+    member = members.member_enroll_checked(actor=request.auth, program=program, contact=contact)
+    return Status(200 if known else 201, member_out(member))
+
+
+def _contact_for(request: HttpRequest, pk: int) -> Contact:
+    try:
+        return contact_get(actor=request.auth, pk=pk)
+    except NotFound as exc:
+        raise NotFound(exc.message, fields={"contact": [exc.message]}) from exc
+
+
+@programs_router.get(
+    "/{id}/figures",
+    response={200: FiguresOut, **error_responses(403, 404, 422)},
+    operation_id="get_loyalty_program_figures",
+    summary="Program figures over a period",
+    description="Needs the program's export right (the figures cover every member and order).",
+)
+def get_loyalty_program_figures(
+    request: HttpRequest, period: Query[FiguresPeriod], id: int = RecordId
+) -> dict[str, Any]:
+    program = selectors.program_get(actor=request.auth, pk=id)
+    figures = program_figures(
+        actor=request.auth, program=program, since=period.since, until=period.until
+    )
+    computed = [name for name in FiguresOut.model_fields if name not in {"program_id", "currency"}]
+    return {
+        "program_id": program.pk,
+        "currency": program.currency,
+        **{name: getattr(figures, name) for name in computed},
+    }
+
+
 add_record_routes(
     programs_router,
     noun="loyalty_program",
     get_record=lambda *, actor, pk: selectors.program_get(actor=actor, pk=pk),
 )
-
-
-@members_router.get(
-    "/{id}",
-    response={200: MemberOut, **error_responses(404, 422)},
-    operation_id="get_loyalty_member",
-    summary="Get one member",
-)
-def get_loyalty_member(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
-    return member_out(selectors.member_get(actor=request.auth, pk=id))
-
-
-@members_router.get(
-    "/{id}/entries",
-    response={200: EntryPage, **error_responses(404, 422)},
-    operation_id="list_loyalty_member_entries",
-    summary="A member's points ledger, newest first",
-)
-def list_loyalty_member_entries(
-    request: HttpRequest, page: Query[PageParams], id: int = RecordId
-) -> dict[str, Any]:
-    member = selectors.member_get(actor=request.auth, pk=id)
-    result = paginate(
-        selectors.entry_list(member=member),
-        orderings=ENTRY_ORDERINGS,
-        ordering="-created_at",
-        default_ordering="-created_at",
-        limit=page.limit,
-        cursor=page.cursor,
-    )
-    return {"items": result.items, "next_cursor": result.next_cursor}
-
-
-@members_router.post(
-    "/{id}/adjust",
-    response={201: EntryOut, **error_responses(403, 404, 409, 422)},
-    operation_id="adjust_loyalty_member_points",
-    summary="Adjust a member's points by hand",
-    description=(
-        "Needs edit rights on the program. A debit beyond the balance is refused with 409 "
-        "`insufficient_points`; the entry records the reason and you."
-    ),
-)
-def adjust_loyalty_member_points(
-    request: HttpRequest, payload: AdjustIn, id: int = RecordId
-) -> Status:
-    member = selectors.member_get(actor=request.auth, pk=id)
-    entry = members.member_adjust(
-        actor=request.auth, member=member, points=payload.points, reason=payload.reason
-    )
-    return Status(201, entry)

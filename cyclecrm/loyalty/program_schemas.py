@@ -164,5 +164,26 @@ class AdjustIn(InputSchema):
     reason: str = Field(min_length=1, max_length=300)
 
 
+class EnrolIn(InputSchema):
+    contact: int = Field(ge=1, le=MAX_ID, description="The contact to enrol.")
+
+
+class RedeemIn(InputSchema):
+    points: int | None = Field(
+        None, ge=1, le=1_000_000, description="Redeem this many points (no reward)."
+    )
+    reward: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Reserve one unit of this reward instead."
+    )
+    reason: str = Field("", max_length=300, description="Why (a plain points redemption).")
+
+
+class RedeemOut(OutputSchema):
+    balance: int = Field(description="The member's balance after the redemption.")
+    points: int = Field(description="Points redeemed.")
+    entry_id: int = Field(description="The `redeem` ledger entry.")
+    redemption_id: int | None = Field(description="The reward redemption (reserved), if any.")
+
+
 class EnrolledOut(OutputSchema):
     enrolled: int = Field(description="Contacts that joined now.")

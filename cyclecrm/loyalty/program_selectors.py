@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from cyclecrm.contacts.models import Contact
 from cyclecrm.core.errors import NotFound, ValidationFailed
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, User
@@ -84,3 +85,25 @@ def member_get(*, actor: User, pk: Any) -> Member:
 def entry_list(*, member: Member) -> QuerySet[PointsEntry]:
     """The member's ledger (the caller has read the member through `member_get`)."""
     return member.entries.select_related("created_by")
+
+
+def member_of_contact(*, actor: User, contact_id: Any, program_id: int | None = None) -> Member:
+    """The contact's membership: of `program_id` when given, else of the only program the
+    contact belongs to (with several, the lowest-id active one). 404 naming what is missing."""
+    contact = Contact.objects.filter(pk=_pk(contact_id)).first() if _pk(contact_id) else None
+    if contact is None or not access.can(actor, Action.READ, contact):
+        raise NotFound("No contact with this id.")
+    memberships = Member.objects.filter(contact=contact).select_related("program", "tier")
+    if program_id is not None:
+        memberships = memberships.filter(program_id=program_id)
+    member = memberships.order_by("-program__is_active", "program_id").first()
+    if member is None:
+        where = "this loyalty program" if program_id is not None else "any loyalty program"
+        raise NotFound(f"The contact is not a member of {where}.")
+    member.contact = contact
+    return member
+
+
+def member_find(*, program: LoyaltyProgram, contact: Contact) -> Member | None:
+    """The contact's membership of `program`, if any (enrolment answers 200 instead of 201)."""
+    return Member.objects.filter(program=program, contact=contact).first()

@@ -1,6 +1,6 @@
-"""REST endpoints for the rewards catalog, redemptions, member statements, program figures and
-the public statement a customer opens from an e-mail. Thin handlers over `loyalty.rewards`,
-`loyalty.statement`, `loyalty.figures` and `loyalty.reward_selectors`."""
+"""REST endpoints for the rewards catalog, redemptions and the public statement a customer opens
+from an e-mail. Thin handlers over `loyalty.rewards`, `loyalty.statement` and
+`loyalty.reward_selectors`. A member's own statement is in `loyalty.member_api`."""
 
 from typing import Any, Literal
 
@@ -10,52 +10,39 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from cyclecrm.api.lists import PageParams
-from cyclecrm.api.schemas import MAX_ID, Instant, RecordId, cursor_page, error_responses
+from cyclecrm.api.schemas import MAX_ID, RecordId, cursor_page, error_responses
 from cyclecrm.core.errors import NotFound
 from cyclecrm.core.pagination import Page, orderings_with_reverse, paginate
 from cyclecrm.loyalty import reward_selectors as selectors
 from cyclecrm.loyalty import rewards as services
-from cyclecrm.loyalty.figures import program_figures
 from cyclecrm.loyalty.reward_output import (
-    entry_out,
     public_statement_out,
     redemption_out,
     reward_out,
-    statement_out,
 )
 from cyclecrm.loyalty.reward_schemas import (
-    EntryOut,
-    FiguresOut,
     PublicStatementOut,
     RedemptionCancelIn,
     RedemptionOut,
-    RedemptionReserveIn,
     RewardCreateIn,
     RewardOut,
     RewardPatchIn,
-    StatementLinkOut,
-    StatementOut,
 )
 from cyclecrm.loyalty.statement import (
     LinkState,
     member_for_token,
     statement_for,
-    statement_send,
 )
 
 rewards_router = Router(tags=["Loyalty rewards"])
 redemptions_router = Router(tags=["Loyalty rewards"])
-statements_router = Router(tags=["Loyalty statements"])
 public_statements_router = Router(tags=["Public"], auth=None)
 
 RewardPage = cursor_page(RewardOut)
 RedemptionPage = cursor_page(RedemptionOut)
-EntryPage = cursor_page(EntryOut)
 REWARD_ORDERINGS = orderings_with_reverse({"points_cost": ("points_cost", "id"), "id": ("id",)})
 REDEMPTION_ORDERINGS = orderings_with_reverse({"reserved_at": ("reserved_at", "id")})
-ENTRY_ORDERINGS = orderings_with_reverse({"created_at": ("created_at", "id")})
 RewardOrdering = Literal[tuple(REWARD_ORDERINGS)]
-STATEMENT_ENTRIES = 20
 PUBLIC_ENTRIES = 50
 
 
@@ -70,12 +57,6 @@ class RedemptionFilters(Schema):
     status: Literal["reserved", "confirmed", "cancelled"] | None = None
     program: int | None = Field(None, ge=1, le=MAX_ID)
     member: int | None = Field(None, ge=1, le=MAX_ID)
-
-
-class FiguresParams(Schema):
-    program: int = Field(ge=1, le=MAX_ID)
-    since: Instant | None = Field(None, description="Start (exclusive); default a year ago.")
-    until: Instant | None = Field(None, description="End (inclusive); default now.")
 
 
 def _page(
@@ -189,32 +170,6 @@ def list_loyalty_redemptions(
     }
 
 
-@redemptions_router.post(
-    "",
-    response={201: RedemptionOut, **error_responses(403, 404, 409, 422)},
-    operation_id="reserve_loyalty_redemption",
-    summary="Reserve a reward for a member",
-    description=(
-        "Debits the points and takes one unit of stock. 409 `insufficient_points` or "
-        "`out_of_stock`; 422 when the reward is not redeemable today or of another program."
-    ),
-)
-def reserve_loyalty_redemption(request: HttpRequest, payload: RedemptionReserveIn) -> Status:
-    member = selectors.member_get(actor=request.auth, pk=payload.member_id)
-    reward = _reward_for(request.auth, payload.reward_id)
-    redemption = services.redemption_reserve(
-        actor=request.auth, member=member, reward=reward, note=payload.note
-    )
-    return Status(201, redemption_out(redemption))
-
-
-def _reward_for(actor: Any, pk: int) -> Any:
-    try:
-        return selectors.reward_get(actor=actor, pk=pk)
-    except NotFound as exc:
-        raise NotFound(exc.message, fields={"reward_id": [exc.message]}) from exc
-
-
 @redemptions_router.get(
     "/{id}",
     response={200: RedemptionOut, **error_responses(404, 422)},
@@ -256,77 +211,7 @@ def cancel_loyalty_redemption(
     return redemption_out(cancelled)
 
 
-# Statements and figures -----------------------------------------------------------------------
-
-
-@statements_router.get(
-    "/figures",
-    response={200: FiguresOut, **error_responses(403, 404, 422)},
-    operation_id="get_loyalty_figures",
-    summary="Program figures over a period",
-    description="Needs the program's export right (the figures cover every member and order).",
-)
-def get_loyalty_figures(request: HttpRequest, params: Query[FiguresParams]) -> dict[str, Any]:
-    program = selectors.program_get(actor=request.auth, pk=params.program)
-    figures = program_figures(
-        actor=request.auth, program=program, since=params.since, until=params.until
-    )
-    return {
-        "program_id": program.pk,
-        "currency": program.currency,
-        **{
-            name: getattr(figures, name)
-            for name in FiguresOut.model_fields
-            if name not in {"program_id", "currency"}
-        },
-    }
-
-
-@statements_router.get(
-    "/{member_id}",
-    response={200: StatementOut, **error_responses(404, 422)},
-    operation_id="get_loyalty_statement",
-    summary="A member's statement",
-    description="Balance, tier, progress, expiring points, recent redemptions, latest entries.",
-)
-def get_loyalty_statement(request: HttpRequest, member_id: int = RecordId) -> dict[str, Any]:
-    member = selectors.member_get(actor=request.auth, pk=member_id)
-    result = paginate(
-        selectors.entry_list(member=member),
-        orderings=ENTRY_ORDERINGS,
-        ordering=None,
-        default_ordering="-created_at",
-        limit=STATEMENT_ENTRIES,
-        cursor=None,
-    )
-    return statement_out(statement_for(member), result.items, result.next_cursor)
-
-
-@statements_router.get(
-    "/{member_id}/entries",
-    response={200: EntryPage, **error_responses(404, 422)},
-    operation_id="list_loyalty_statement_entries",
-    summary="A member's ledger, newest first",
-)
-def list_loyalty_statement_entries(
-    request: HttpRequest, page: Query[PageParams], member_id: int = RecordId
-) -> dict[str, Any]:
-    member = selectors.member_get(actor=request.auth, pk=member_id)
-    result = _page(selectors.entry_list(member=member), page, ENTRY_ORDERINGS, None, "-created_at")
-    return {"items": [entry_out(e) for e in result.items], "next_cursor": result.next_cursor}
-
-
-@statements_router.post(
-    "/{member_id}/send",
-    response={200: StatementLinkOut, **error_responses(403, 404, 422)},
-    operation_id="send_loyalty_statement",
-    summary="E-mail the member a link to their statement",
-    description="A new link replaces the previous one. 422 when the contact cannot be mailed.",
-)
-def send_loyalty_statement(request: HttpRequest, member_id: int = RecordId) -> dict[str, Any]:
-    member = selectors.member_get(actor=request.auth, pk=member_id)
-    email = statement_send(actor=request.auth, member=member)
-    return {"email_id": email.pk, "expires_at": member.statement_expires_at}
+# The public statement ----------------------------------------------------------------------
 
 
 @public_statements_router.get(

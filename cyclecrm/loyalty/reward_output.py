@@ -79,8 +79,11 @@ def statement_out(
     return {
         "member_id": member.pk,
         "contact_id": member.contact_id,
-        "program_id": member.program_id,
-        "program_name": member.program.name,
+        "program": {
+            "id": member.program_id,
+            "name": member.program.name,
+            "currency": member.program.currency,
+        },
         "joined_at": member.joined_at,
         "balance": statement.balance,
         "tier": tier_out(statement.tier),

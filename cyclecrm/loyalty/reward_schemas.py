@@ -45,12 +45,6 @@ class RewardOut(Schema):
     created_at: dt.datetime
 
 
-class RedemptionReserveIn(InputSchema):
-    member_id: int = Field(ge=1, le=MAX_ID)
-    reward_id: int = Field(ge=1, le=MAX_ID)
-    note: str = Field("", max_length=300)
-
-
 class RedemptionCancelIn(InputSchema):
     reason: str = Field(
         "", max_length=300, description="Required to cancel a confirmed redemption."
@@ -93,11 +87,16 @@ class EntryOut(Schema):
     created_at: dt.datetime
 
 
+class ProgramRefOut(Schema):
+    id: int
+    name: str
+    currency: str
+
+
 class StatementOut(Schema):
     member_id: int
     contact_id: int
-    program_id: int
-    program_name: str
+    program: ProgramRefOut
     joined_at: dt.datetime
     balance: int
     tier: TierOut | None
@@ -111,7 +110,7 @@ class StatementOut(Schema):
     recent_redemptions: list[RedemptionOut]
     entries: list[EntryOut] = Field(description="The newest ledger entries, newest first.")
     entries_next_cursor: str | None = Field(
-        None, description="Pass as `cursor` to /entries for more history."
+        None, description="Pass as `cursor` to .../ledger for more history."
     )
 
 

@@ -29,7 +29,7 @@ from cyclecrm.core.events import Event, emit
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action
 from cyclecrm.loyalty import access as loyalty_access
-from cyclecrm.loyalty.ledger import InsufficientPoints, entry_post
+from cyclecrm.loyalty.ledger import entry_post, insufficient_points
 from cyclecrm.loyalty.membership import member_enroll
 from cyclecrm.loyalty.models import (
     EntryKind,
@@ -147,16 +147,13 @@ def reward_unavailable_reason(reward: Reward, on: dt.date) -> str:
 
 def redemption_reserve(*, actor: Any, member: Member, reward: Reward, note: str = "") -> Redemption:
     """Reserve `reward` for `member`: debit its points and take one unit of stock (see module
-    doc). Raises 422 for an unavailable reward, 409 `insufficient_points` or `out_of_stock`."""
+    doc). Raises 422 for an unavailable reward or `insufficient_points`, 409 `out_of_stock`."""
     loyalty_access.require_member_act(actor, member)
     _check_redeemable(member, reward)
     with transaction.atomic():
         locked = Member.objects.select_for_update().get(pk=member.pk)
         if locked.balance < reward.points_cost:
-            raise InsufficientPoints(
-                f"The member has {locked.balance} points; {reward.points_cost} are needed.",
-                fields={"reward": [f"Only {locked.balance} points are available."]},
-            )
+            raise insufficient_points(balance=locked.balance, needed=reward.points_cost)
         _take_stock(reward)
         redemption = Redemption.objects.create(
             member=locked,

@@ -150,7 +150,7 @@ def test_survey_and_review_events_award_action_points(
 
 
 def test_enrol_checked_and_enrol_all_customers(
-    admin, rep_a, rep_b, marketer, api_client, django_capture_on_commit_callbacks
+    admin, rep_a, rep_b, manager, api_client, django_capture_on_commit_callbacks
 ):
     from cyclecrm.core.errors import NotFound
     from cyclecrm.loyalty.members import member_enroll_checked
@@ -166,6 +166,6 @@ def test_enrol_checked_and_enrol_all_customers(
     paid_order(admin, buyer, [(priced_product("5"), 1)], django_capture_on_commit_callbacks)
     url = f"/api/v1/loyalty/programs/{program.pk}/enroll-customers"
     assert api_client(rep_a).post(url).status_code == 403
-    assert api_client(marketer).post(url).json() == {"enrolled": 1}
-    assert api_client(marketer).post(url).json() == {"enrolled": 0}
+    assert api_client(manager).post(url).json() == {"enrolled": 1}
+    assert api_client(manager).post(url).json() == {"enrolled": 0}
     assert program.members.filter(contact=buyer).exists()

@@ -19,8 +19,8 @@ def send(client, method, url, body=None):
     return getattr(client, method)(url, json.dumps(body or {}), content_type="application/json")
 
 
-def test_create_update_and_delete_a_program(api_client, marketer):
-    client = api_client(marketer)
+def test_create_update_and_delete_a_program(api_client, manager):
+    client = api_client(manager)
     created = send(client, "post", URL, {"name": "Club", "currency": "eur"})
     assert created.status_code == 201, created.json()
     program = created.json()
@@ -35,8 +35,8 @@ def test_create_update_and_delete_a_program(api_client, marketer):
     assert client.delete(url).status_code == 204
 
 
-def test_field_errors_name_the_field(api_client, marketer):
-    client = api_client(marketer)
+def test_field_errors_name_the_field(api_client, manager):
+    client = api_client(manager)
     bad = send(client, "post", URL, {"name": "Club", "currency": "XYZ"})
     assert bad.status_code == 422
     assert "currency" in bad.json()["error"]["fields"]
@@ -78,16 +78,16 @@ def test_reps_read_programs_but_cannot_change_them(api_client, rep_a):
         ),
     ],
 )
-def test_rule_fields_must_fit_the_action(api_client, marketer, rule, field):
+def test_rule_fields_must_fit_the_action(api_client, manager, rule, field):
     program = make_program()
-    response = send(api_client(marketer), "post", f"{URL}/{program.pk}/rules", rule)
+    response = send(api_client(manager), "post", f"{URL}/{program.pk}/rules", rule)
     assert response.status_code == 422
     assert field in response.json()["error"]["fields"]
 
 
-def test_rules_are_created_changed_and_deleted(api_client, marketer):
+def test_rules_are_created_changed_and_deleted(api_client, manager):
     program = make_program()
-    client = api_client(marketer)
+    client = api_client(manager)
     body = {"name": "Bikes", "action": "spend", "points_per_unit": "2.5", "category": "Bikes"}
     rule = send(client, "post", f"{URL}/{program.pk}/rules", body).json()
     url = f"{URL}/{program.pk}/rules/{rule['id']}"
@@ -96,9 +96,9 @@ def test_rules_are_created_changed_and_deleted(api_client, marketer):
     assert client.delete(url).status_code == 204
 
 
-def test_tier_thresholds_must_increase_with_rank(api_client, marketer):
+def test_tier_thresholds_must_increase_with_rank(api_client, manager):
     program = make_program()
-    client = api_client(marketer)
+    client = api_client(manager)
     tiers = f"{URL}/{program.pk}/tiers"
     assert (
         send(client, "post", tiers, {"name": "Silver", "rank": 1, "threshold": "100"}).status_code
@@ -154,23 +154,3 @@ def test_member_list_query_count(api_client, admin, crowd, django_assert_max_num
     with django_assert_max_num_queries(12):
         response = client.get(f"{URL}/{program.pk}/members", {"limit": 50})
     assert len(response.json()["items"]) == 4
-
-
-def test_member_ledger_and_adjust(api_client, admin, marketer, rep_a, rep_b, crowd):
-    _, _, mine, theirs = crowd
-    member = mine[0]
-    url = f"/api/v1/loyalty/members/{member.pk}"
-    assert api_client(rep_a).get(url).json()["balance"] == 10
-    assert api_client(rep_a).get(f"/api/v1/loyalty/members/{theirs.pk}").status_code == 404
-
-    refused = send(api_client(rep_a), "post", f"{url}/adjust", {"points": 5, "reason": "nice"})
-    assert refused.status_code == 403
-    too_much = send(api_client(marketer), "post", f"{url}/adjust", {"points": -11, "reason": "x"})
-    assert too_much.status_code == 409
-    assert too_much.json()["error"]["code"] == "insufficient_points"
-    done = send(api_client(marketer), "post", f"{url}/adjust", {"points": -4, "reason": "typo"})
-    assert done.status_code == 201 and done.json()["balance_after"] == 6
-
-    entries = api_client(rep_a).get(f"{url}/entries").json()["items"]
-    assert [(e["kind"], e["points"]) for e in entries] == [("adjust", -4), ("earn", 10)]
-    assert entries[0]["created_by_id"] == marketer.pk

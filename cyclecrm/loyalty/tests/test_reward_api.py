@@ -70,21 +70,16 @@ def test_reserve_confirm_cancel_through_the_api(api_client, rep_a, manager, prog
     reward = make_reward(program, points_cost=100, stock=3)
     client = api_client(rep_a)
 
-    reserved = client.post(
-        "/api/v1/loyalty/redemptions",
-        {"member_id": member.pk, "reward_id": reward.pk},
-        content_type="application/json",
-    )
-    second = client.post(
-        "/api/v1/loyalty/redemptions",
-        {"member_id": member.pk, "reward_id": reward.pk},
-        content_type="application/json",
-    )
+    url = f"/api/v1/loyalty/members/{member.contact_id}/redeem"
+    reserved = client.post(url, {"reward": reward.pk}, content_type="application/json")
+    second = client.post(url, {"reward": reward.pk}, content_type="application/json")
 
     assert reserved.status_code == 201, reserved.content
-    assert second.status_code == 409
-    assert second.json()["error"]["code"] == "insufficient_points"
-    pk = reserved.json()["id"]
+    assert second.status_code == 422
+    error = second.json()["error"]
+    assert error["code"] == "insufficient_points"
+    assert error["fields"]["points"] == ["The balance is 50 points; 100 are needed."]
+    pk = reserved.json()["redemption_id"]
     assert client.post(f"/api/v1/loyalty/redemptions/{pk}/confirm").json()["status"] == "confirmed"
     refused = client.post(
         f"/api/v1/loyalty/redemptions/{pk}/cancel", {"reason": "x"}, content_type="application/json"
@@ -124,14 +119,22 @@ def test_redemption_list_filters_by_status_and_hides_other_reps_contacts(
 
 
 def test_unknown_reward_or_member_is_404(api_client, rep_a, rep_b, program):
-    member = make_member(program, rep_b, points=100)
+    theirs = make_member(program, rep_b, points=100)
+    mine = make_member(program, rep_a, points=100)
     reward = make_reward(program)
-    response = api_client(rep_a).post(
-        "/api/v1/loyalty/redemptions",
-        {"member_id": member.pk, "reward_id": reward.pk},
+    client = api_client(rep_a)
+    hidden = client.post(
+        f"/api/v1/loyalty/members/{theirs.contact_id}/redeem",
+        {"reward": reward.pk},
         content_type="application/json",
     )
-    assert response.status_code == 404
+    assert hidden.status_code == 404
+    unknown = client.post(
+        f"/api/v1/loyalty/members/{mine.contact_id}/redeem",
+        {"reward": reward.pk + 1000},
+        content_type="application/json",
+    )
+    assert unknown.status_code == 404 and "reward" in unknown.json()["error"]["fields"]
 
 
 def test_redemption_list_query_count_does_not_grow(

@@ -39,13 +39,13 @@ def test_catalog_validation_names_each_field(program, admin):
     assert refused.value.fields["points_cost"] == [rewards.COST_POSITIVE]
 
 
-def test_only_program_editors_change_the_catalog(program, rep_a, marketer):
+def test_only_program_editors_change_the_catalog(program, rep_a, manager):
     with pytest.raises(Forbidden):
         rewards.reward_create(actor=rep_a, program=program, data={"name": "x", "points_cost": 5})
     reward = rewards.reward_create(
-        actor=marketer, program=program, data={"name": "Tote", "points_cost": 50, "stock": 3}
+        actor=manager, program=program, data={"name": "Tote", "points_cost": 50, "stock": 3}
     )
-    updated = rewards.reward_update(actor=marketer, reward=reward, data={"points_cost": 60})
+    updated = rewards.reward_update(actor=manager, reward=reward, data={"points_cost": 60})
     assert Reward.objects.get(pk=updated.pk).points_cost == 60
 
 

@@ -16,8 +16,8 @@ def program(admin):
     return make_program(admin, name="Cycle Rewards")
 
 
-def test_program_editors_add_and_edit_rewards_on_the_rewards_page(web_client, marketer, program):
-    client = web_client(marketer)
+def test_program_editors_add_and_edit_rewards_on_the_rewards_page(web_client, manager, program):
+    client = web_client(manager)
     bad = client.post(
         f"/loyalty/programs/{program.pk}/rewards/",
         {
@@ -76,7 +76,7 @@ def test_contact_panel_enrols_redeems_and_links_the_statement(web_client, rep_a,
     )
     assert "reserved; 100 points used" in redeemed.content.decode()
     again = client.post(f"/loyalty/members/{member.pk}/redeem/", {"reward": reward.pk}, follow=True)
-    assert "Only 50 points are available" in again.content.decode()
+    assert "The balance is 50 points; 100 are needed." in again.content.decode()
     statement = client.get(f"/loyalty/members/{member.pk}/statement/")
     assert statement.status_code == 200 and "Redeemed: Mug" in statement.content.decode()
 

@@ -22,6 +22,7 @@ from cyclecrm.loyalty.tests.reward_factories import (
 )
 
 pytestmark = pytest.mark.django_db
+MEMBERS = "/api/v1/loyalty/members"
 LINK = re.compile(r"http://testserver/l/([A-Za-z0-9_-]{43})/")
 
 
@@ -54,7 +55,8 @@ def test_statement_shows_balance_tier_progress_and_expiring_points(member):
 
 
 def test_statement_api_with_paged_history(api_client, rep_a, rep_b, member):
-    response = api_client(rep_a).get(f"/api/v1/loyalty/statements/{member.pk}")
+    url = f"{MEMBERS}/{member.contact_id}"
+    response = api_client(rep_a).get(url)
     body = response.json()
     assert response.status_code == 200
     assert (body["balance"], body["tier"]["name"], body["next_tier"]["name"]) == (
@@ -62,10 +64,15 @@ def test_statement_api_with_paged_history(api_client, rep_a, rep_b, member):
         "Gold",
         "Platinum",
     )
+    assert body["program"]["id"] == member.program_id
+    assert (body["expiring_soon"], body["progress_percent"]) == (80, 12)
+    assert [r["reward_name"] for r in body["recent_redemptions"]] == ["Mug"]
     assert [entry["points"] for entry in body["entries"]] == [-50, 80, 600]
-    entries = api_client(rep_a).get(f"/api/v1/loyalty/statements/{member.pk}/entries?limit=2")
-    assert len(entries.json()["items"]) == 2 and entries.json()["next_cursor"]
-    assert api_client(rep_b).get(f"/api/v1/loyalty/statements/{member.pk}").status_code == 404
+    first = api_client(rep_a).get(f"{url}/ledger?limit=2").json()
+    assert [entry["points"] for entry in first["items"]] == [-50, 80]
+    rest = api_client(rep_a).get(f"{url}/ledger?limit=2&cursor={first['next_cursor']}").json()
+    assert [entry["points"] for entry in rest["items"]] == [600] and rest["next_cursor"] is None
+    assert api_client(rep_b).get(url).status_code == 404
 
 
 @pytest.fixture
@@ -79,7 +86,7 @@ def test_send_statement_link_mails_a_token_that_opens_the_public_page_and_api(
 ):
     mail_server = request.getfixturevalue("smtp_server")
     with django_capture_on_commit_callbacks(execute=True):
-        response = api_client(rep_a).post(f"/api/v1/loyalty/statements/{member.pk}/send")
+        response = api_client(rep_a).post(f"{MEMBERS}/{member.contact_id}/statement-link")
 
     assert response.status_code == 200, response.content
     [mail] = mail_server.received
@@ -116,6 +123,6 @@ def test_a_new_link_revokes_the_old_one_and_expired_links_say_so(client, rep_a, 
 
 def test_no_link_for_a_contact_without_address(api_client, rep_a, program):
     member = make_member(program, rep_a, points=10, email="")
-    response = api_client(rep_a).post(f"/api/v1/loyalty/statements/{member.pk}/send")
+    response = api_client(rep_a).post(f"{MEMBERS}/{member.contact_id}/statement-link")
     assert response.status_code == 422
     assert "contact" in response.json()["error"]["fields"]
