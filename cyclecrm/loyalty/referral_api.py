@@ -11,7 +11,14 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from cyclecrm.api.lists import PageParams
-from cyclecrm.api.schemas import MAX_ID, InputSchema, RecordId, cursor_page, error_responses
+from cyclecrm.api.schemas import (
+    MAX_ID,
+    InputSchema,
+    Instant,
+    RecordId,
+    cursor_page,
+    error_responses,
+)
 from cyclecrm.core.errors import NotFound, ValidationFailed
 from cyclecrm.core.pagination import orderings_with_reverse, paginate
 from cyclecrm.loyalty import referral_selectors as selectors
@@ -168,7 +175,7 @@ def create_referral(request: HttpRequest, payload: ReferralCreateIn) -> Status:
     description="Over the referrals you may see, made in [`since`, `until`) when given.",
 )
 def get_referral_stats(
-    request: HttpRequest, since: dt.datetime | None = None, until: dt.datetime | None = None
+    request: HttpRequest, since: Instant | None = None, until: Instant | None = None
 ) -> dict[str, Any]:
     stats = selectors.referral_stats(actor=request.auth, since=since, until=until)
     return {

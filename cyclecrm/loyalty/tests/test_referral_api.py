@@ -191,3 +191,13 @@ def test_recording_by_hand_needs_edit_rights_and_one_target(api_client, rep_a, r
     neither = client.post("/api/v1/referrals", {"referrer_id": rita.pk}, "application/json")
     assert neither.status_code == 422 and "contact_id" in neither.json()["error"]["fields"]
     assert not Referral.objects.exists()
+
+
+def test_stats_accept_any_utc_offset_pydantic_accepts(api_client, admin, code):
+    """PostgreSQL refuses literal offsets beyond ±15:59; the period is resolved to UTC first."""
+    _referral(admin, code, "Early")
+    response = api_client(admin).get(
+        "/api/v1/referrals/stats", {"until": "2549-03-22T19:57:11-21:03"}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["sent"] == 1
