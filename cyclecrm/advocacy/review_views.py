@@ -89,7 +89,12 @@ def review_moderate(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             raise
         error = "; ".join(r for reasons in exc.fields.values() for r in reasons) or exc.message
     if is_htmx(request):
-        return render(request, "advocacy/review_row.html", {"row": _row(request, review, error)})
+        # The row, and the summary line above the table out of band (its counts just changed).
+        context = {
+            "row": _row(request, review, error),
+            "summary": selectors.review_summary(actor=request.user),
+        }
+        return render(request, "advocacy/review_moderated.html", context)
     if error:
         messages.error(request, error)
     else:

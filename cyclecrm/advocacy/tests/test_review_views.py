@@ -60,6 +60,8 @@ def test_htmx_moderation_answers_with_the_row(web_client, marketer, rep_a):
     row = client.post(f"/reviews/{review.pk}/approve/", headers=headers)
     assert row.status_code == 200 and f'id="review-{review.pk}"' in row.content.decode()
     assert "Feature" in row.content.decode()
+    assert 'id="review-summary"' in row.content.decode()
+    assert "1 approved review, average 4" in row.content.decode()
     client.post(f"/reviews/{review.pk}/feature/", headers=headers)
     review.refresh_from_db()
     assert (review.status, review.featured) == (ReviewStatus.APPROVED, True)
