@@ -45,6 +45,14 @@ const FILES = [
   ["chart.js", "dist/chart.umd.min.js.map", "chartjs/chart.umd.min.js.map"],
   ["chart.js", "LICENSE.md", "chartjs/LICENSE.md"],
 
+  // Chart types Chart.js lacks: the cohort heatmap (matrix) and the funnel.
+  ["chartjs-chart-matrix", "dist/chartjs-chart-matrix.min.js", "chartjs/chartjs-chart-matrix.min.js"],
+  ["chartjs-chart-matrix", "dist/chartjs-chart-matrix.min.js.map", "chartjs/chartjs-chart-matrix.min.js.map"],
+  ["chartjs-chart-matrix", "LICENSE", "chartjs/LICENSE-matrix"],
+  ["chartjs-chart-funnel", "build/index.umd.min.js", "chartjs-funnel/index.umd.min.js"],
+  ["chartjs-chart-funnel", "build/index.umd.min.js.map", "chartjs-funnel/index.umd.min.js.map"],
+  ["chartjs-chart-funnel", "LICENSE", "chartjs-funnel/LICENSE"],
+
   ["sortablejs", "Sortable.min.js", "sortablejs/Sortable.min.js"],
   ["sortablejs", "LICENSE", "sortablejs/LICENSE"],
 ];

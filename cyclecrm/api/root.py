@@ -51,6 +51,7 @@ def _mount_routers() -> None:
     _mount_intelligence()
     _mount_loyalty()
     _mount_advocacy()
+    _mount_analytics()
 
 
 def _mount_lead_to_customer() -> None:
@@ -211,6 +212,15 @@ def _mount_advocacy() -> None:
     api.add_router("/reviews", reviews_router)
     api.add_router("/public/reviews", public_reviews_router)
     api.add_router("/advocates", advocates_router)
+
+
+def _mount_analytics() -> None:
+    from cyclecrm.analytics.api import analytics_router
+    from cyclecrm.analytics.target_api import quotas_router, sales_costs_router
+
+    api.add_router("/analytics", analytics_router)
+    api.add_router("/quotas", quotas_router)
+    api.add_router("/sales-costs", sales_costs_router)
 
 
 _mount_routers()

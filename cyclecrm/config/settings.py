@@ -204,6 +204,23 @@ if REDIS_URL:
 else:
     HUEY |= {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")}
 
+# The cache holds computed KPI values (cyclecrm/analytics/kpis/cache.py, ADR 0020): a file cache
+# in the data directory shared by the web and worker processes of one machine, Redis (shared by
+# every node) when configured.
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
+KPI_CACHE_SECONDS = env_int("KPI_CACHE_SECONDS", default=300)
+
 CYCLECRM = {
     "DEFAULT_REGION": os.environ.get("CYCLECRM_DEFAULT_REGION", "US"),
     "DEFAULT_CURRENCY": os.environ.get("CYCLECRM_DEFAULT_CURRENCY", "USD"),

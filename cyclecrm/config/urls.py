@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("cyclecrm.loyalty.referral_urls")),
     path("", include("cyclecrm.advocacy.review_urls")),
     path("", include("cyclecrm.advocacy.advocate_urls")),
+    path("", include("cyclecrm.analytics.urls")),
     path("", include("cyclecrm.web.urls")),
 ]

@@ -52,10 +52,10 @@ def csv_lines(queryset: QuerySet, columns: Sequence[str]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(columns)
     for row in queryset.iterator(chunk_size=EXPORT_CHUNK):
-        yield writer.writerow([_sanitize(_cell(row, column)) for column in columns])
+        yield writer.writerow([sanitize_cell(_cell(row, column)) for column in columns])
 
 
-def _sanitize(text: str) -> str:
+def sanitize_cell(text: str) -> str:
     """Defuse spreadsheet formula injection: a cell starting with = + - @ is quoted as text."""
     if text and text[0] in "=+-@\t\r" and not _looks_numeric(text):
         return "'" + text

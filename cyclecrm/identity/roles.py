@@ -72,6 +72,10 @@ _NO_AUTOMATION = {"workflow": NONE, "webhook": NONE}
 _ADVOCACY_RUN = {"loyalty_program": ALL, "review_policy": ALL, "review": ALL}
 _LOYALTY_WATCH = {"loyalty_program": READ_EXPORT_ALL}
 _REVIEW_READ = {"review": READ_ALL}
+# Sales targets and costs feed the KPIs: managers set them for their teams; a rep sees their own
+# quota; sales costs (for the acquisition cost) are for managers (see docs/kpis.md).
+_QUOTA_OWN = {"quota": {**NONE, "read": "own"}}
+_NO_SALES_TARGETS = {"quota": NONE, "sales_cost": NONE}
 _MARKETING_LEADS = {"read": "all", "create": "all", "edit": "own", "delete": "own", "export": "all"}
 
 BUILTIN_ROLES: dict[str, dict] = {
@@ -94,6 +98,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             **_MODEL_TRAINER,
             **_CAMPAIGN_RUN,
             **_ADVOCACY_RUN,
+            "sales_cost": ALL,
             # Team rules (the default TEAM level); webhooks are admin-only.
             "webhook": NONE,
         },
@@ -109,6 +114,8 @@ BUILTIN_ROLES: dict[str, dict] = {
             **_CAMPAIGN_READ,
             **_REVIEW_READ,
             **_NO_AUTOMATION,
+            **_QUOTA_OWN,
+            "sales_cost": NONE,
         },
     },
     "marketer": {
@@ -131,6 +138,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             "account": READ_EXPORT_ALL,
             "contact": READ_EXPORT_ALL,
             "lead": _MARKETING_LEADS,
+            **_NO_SALES_TARGETS,
             # Their own marketing workflows (default OWN); webhooks are admin-only.
             "webhook": NONE,
         },
@@ -153,6 +161,7 @@ BUILTIN_ROLES: dict[str, dict] = {
             "article": _KB_AUTHOR,
             **_REVIEW_READ,
             **_NO_AUTOMATION,
+            **_NO_SALES_TARGETS,
         },
     },
 }

@@ -10,6 +10,7 @@ from cyclecrm.identity.access import level
 # (label, url name, icon, record type the user must be able to read; None: any signed-in user)
 SECTIONS = [
     ("Home", "home", "house", None),
+    ("Dashboards", "analytics_home", "speedometer", None),
     ("Accounts", "account_list", "building", "account"),
     ("Contacts", "contact_list", "person-lines-fill", "contact"),
     ("Leads", "lead_list", "funnel", "lead"),
@@ -83,6 +84,8 @@ SETTINGS = [
     ("Lead assignment", "assignment_rule_list", "signpost-split", "assignment_rule"),
     ("Pipelines", "pipeline_settings", "bar-chart-steps", "pipeline"),
     ("Exchange rates", "exchange_rate_list", "currency-exchange", "pipeline"),
+    ("Sales quotas", "quota_list", "bullseye", "quota"),
+    ("Sales costs", "sales_cost_list", "cash-coin", "sales_cost"),
     ("Onboarding templates", "onboarding_template_list", "list-check", "onboarding_template"),
     ("Price books", "price_book_list", "tags", "price_book"),
     ("Mailboxes", "mailbox_list", "inbox", "mailbox"),

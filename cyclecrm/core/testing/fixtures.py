@@ -15,6 +15,18 @@ from cyclecrm.core.testing.factories import make_team, make_token, make_user
 from cyclecrm.identity.models import Team, TokenScope, User
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(settings) -> None:
+    """An in-memory cache emptied for each test: the KPI cache keys on record ids, which test
+    databases reuse (and the SQLite and PostgreSQL runs of CI share one checkout)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def teams(db) -> dict[str, Team]:
     sales = make_team("Sales")

@@ -1,0 +1,143 @@
+"""/api/v1/analytics: the KPI definitions and their values, as the dashboards compute them."""
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Path, Query, Router, Schema
+from pydantic import Field
+
+from cyclecrm.analytics.kpis.engine import kpi_definition, kpi_definitions, kpi_evaluate
+from cyclecrm.analytics.kpis.present import definition_body, evaluation_body
+from cyclecrm.api.schemas import MAX_ID, error_responses
+
+analytics_router = Router(tags=["analytics"])
+
+
+class KpiDefinitionOut(Schema):
+    name: str
+    label: str
+    area: str
+    unit: str
+    description: str
+    formula: str
+    period: str
+    filters: list[str]
+    group_by: list[str]
+    split_by: list[str]
+    higher_is_better: bool
+    chart: str
+
+
+class KpiListOut(Schema):
+    items: list[KpiDefinitionOut]
+
+
+class KpiPointOut(Schema):
+    period: dt.date
+    value: int | float | None
+    parts: dict[str, int | float | None] | None = None
+
+
+class KpiGroupOut(Schema):
+    key: str
+    label: str
+    value: int | float | None
+    numerator: int | float | None
+    denominator: int | float | None
+    drill_url: str | None
+
+
+class KpiPreviousOut(Schema):
+    from_: dt.date = Field(..., alias="from")
+    to: dt.date
+    value: int | float | None
+    no_data: str | None
+
+
+class KpiValueOut(Schema):
+    metric: str
+    label: str
+    unit: str
+    currency: str | None
+    from_: dt.date = Field(..., alias="from")
+    to: dt.date
+    group_by: str | None
+    split_by: str | None
+    filters: dict[str, int]
+    ignored_filters: list[str]
+    value: int | float | None
+    display: str
+    no_data: str | None
+    numerator: int | float | None
+    denominator: int | float | None
+    drill_url: str | None
+    series: list[KpiPointOut] | None
+    groups: list[KpiGroupOut] | None
+    parts: dict[str, str] | None
+    extra: dict[str, Any]
+    previous: KpiPreviousOut | None
+    change_percent: int | float | None
+
+
+class KpiParams(Schema):
+    start: dt.date | None = Field(
+        None, alias="from", description="First day, UTC (default: 29 days before `to`)."
+    )
+    end: dt.date | None = Field(
+        None, alias="to", description="Last day, inclusive (default: today)."
+    )
+    group_by: str | None = Field(
+        None,
+        max_length=40,
+        description="day, week or month for a series, or one of the metric's dimensions.",
+    )
+    split_by: str | None = Field(
+        None, max_length=40, description="Split a day/week/month series into parts."
+    )
+    team: int | None = Field(None, ge=1, le=MAX_ID)
+    owner: int | None = Field(None, ge=1, le=MAX_ID)
+    pipeline: int | None = Field(None, ge=1, le=MAX_ID)
+    campaign: int | None = Field(None, ge=1, le=MAX_ID)
+    segment: int | None = Field(None, ge=1, le=MAX_ID)
+    compare: bool = Field(False, description="Also compute the previous period of the same length.")
+
+
+@analytics_router.get(
+    "/kpis",
+    response={200: KpiListOut, **error_responses()},
+    operation_id="list_kpis",
+    summary="The KPI definitions",
+    description=(
+        "Every metric with its formula, unit, period semantics, filters and groupings "
+        "(docs/kpis.md)."
+    ),
+)
+def list_kpis(request: HttpRequest) -> dict[str, Any]:
+    return {"items": [definition_body(item) for item in kpi_definitions()]}
+
+
+@analytics_router.get(
+    "/kpis/{name}",
+    response={200: KpiValueOut, **error_responses(404, 422)},
+    operation_id="get_kpi",
+    by_alias=True,
+    summary="A KPI's value, series or groups over a period",
+    description=(
+        "Computed over the records you may read. `group_by=day|week|month` returns a gap-free "
+        "`series`; a dimension returns `groups` with a `drill_url` to the matching records. A "
+        "rate without a denominator is `value: null` with `no_data` saying why. Filters the "
+        "metric does not accept are listed in `ignored_filters`."
+    ),
+)
+def get_kpi(
+    request: HttpRequest,
+    params: Query[KpiParams],
+    name: str = Path(..., max_length=60, pattern=r"^[a-z0-9_]+$"),
+) -> dict[str, Any]:
+    kpi_definition(name)
+    raw = params.model_dump(by_alias=True, exclude={"compare"})
+    body = evaluation_body(
+        kpi_evaluate(actor=request.auth, name=name, params=raw, compare=params.compare)
+    )
+    return body

@@ -1,0 +1,34 @@
+"""Who is a customer, and since when: shared by the acquisition cost, churn, retention and
+lifetime-value metrics so they all count the same people.
+
+A customer is a contact with at least one paid or fulfilled order (as the churn model counts
+them, docs/intelligence/lead-scoring-and-churn.md); they became one at their first such order.
+Orders are scoped to what the actor may read.
+"""
+
+from django.db.models import Min, QuerySet
+
+from cyclecrm.analytics.kpis.query import KpiQuery
+from cyclecrm.analytics.kpis.scope import scoped
+from cyclecrm.catalog.models import Order, OrderStatus
+from cyclecrm.identity.models import User
+
+PURCHASE_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED)
+ORDER_SOURCES = ("catalog.Order",)
+
+
+def purchases(actor: User, q: KpiQuery) -> QuerySet[Order]:
+    """Paid or fulfilled orders with a contact the actor may read (any date), dashboard filters
+    applied (owner and team of the order; segment of its contact)."""
+    orders = scoped(actor, Order.objects.all(), q, contact="contact")
+    return orders.filter(status__in=PURCHASE_STATUSES, contact__isnull=False)
+
+
+def first_purchases(actor: User, q: KpiQuery) -> QuerySet:
+    """One row per customer: `contact` and `first` (the time of their first purchase)."""
+    return purchases(actor, q).values("contact").annotate(first=Min("ordered_at")).order_by()
+
+
+def new_customers(actor: User, q: KpiQuery) -> QuerySet:
+    """Customers whose first purchase falls in the period (rows of `first_purchases`)."""
+    return first_purchases(actor, q).filter(first__gte=q.since, first__lt=q.until)

@@ -1,0 +1,1 @@
+"""Retention metrics (docs/kpis.md#retention)."""

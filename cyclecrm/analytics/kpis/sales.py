@@ -1,0 +1,1 @@
+"""Sales metrics (docs/kpis.md#sales)."""

@@ -1,0 +1,1 @@
+"""Service metrics (docs/kpis.md#service)."""
