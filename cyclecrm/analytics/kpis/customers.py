@@ -6,12 +6,16 @@ them, docs/intelligence/lead-scoring-and-churn.md); they became one at their fir
 Orders are scoped to what the actor may read.
 """
 
-from django.db.models import Min, QuerySet
+import datetime as dt
+
+from django.db.models import ExpressionWrapper, F, Min, QuerySet
+from django.db.models.functions import TruncDate
 
 from cyclecrm.analytics.kpis.query import KpiQuery
 from cyclecrm.analytics.kpis.scope import scoped
 from cyclecrm.catalog.models import Order, OrderStatus
 from cyclecrm.identity.models import User
+from cyclecrm.pipeline.currency import AMOUNT_FIELD, rate_expression
 
 PURCHASE_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED)
 ORDER_SOURCES = ("catalog.Order",)
@@ -32,3 +36,12 @@ def first_purchases(actor: User, q: KpiQuery) -> QuerySet:
 def new_customers(actor: User, q: KpiQuery) -> QuerySet:
     """Customers whose first purchase falls in the period (rows of `first_purchases`)."""
     return first_purchases(actor, q).filter(first__gte=q.since, first__lt=q.until)
+
+
+def with_base_total(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """Annotate `base_total`: the order total in the base currency at the rate of the order's
+    day (NULL when that currency has no rate then; such orders are left out of sums)."""
+    return orders.annotate(day=TruncDate("ordered_at", tzinfo=dt.UTC)).annotate(
+        fx_rate=rate_expression(currency="currency", day="day"),
+        base_total=ExpressionWrapper(F("total") * F("fx_rate"), output_field=AMOUNT_FIELD),
+    )
