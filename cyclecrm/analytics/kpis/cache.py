@@ -4,7 +4,8 @@ changes (docs/adr/0020).
 A cache key carries a version for every table the metric reads (`Metric.sources`) plus the
 identity tables (roles, teams, shares change what a user may see). Saving or deleting a row of
 such a table stores a new version, so every cached value that read it is missed from then on.
-Writes that bypass model signals (bulk updates, imports) call `invalidate()` themselves; a time
+Writes that bypass model signals (bulk upserts, queryset updates) send `core.signals.rows_changed`
+or call `invalidate()`; a time
 limit (`KPI_CACHE_SECONDS`, default 300) bounds what any missed path could leave stale.
 
 The cache is Django's: a file cache under the data directory on one machine (shared by the web
@@ -18,9 +19,11 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from cyclecrm.analytics.kpis.definitions import metrics
+from cyclecrm.core.signals import rows_changed
 
 IDENTITY_SOURCES = ("identity.Role", "identity.Team", "identity.User", "identity.RecordShare")
 EVERYTHING = "*"
@@ -53,7 +56,11 @@ def cached(key: str, compute: Callable[[], Any]) -> Any:
 
 
 def _changed(sender: type, **kwargs: Any) -> None:
-    invalidate(sender._meta.label)
+    """Bump now, and again when the transaction commits: a value computed meanwhile by another
+    request (which cannot see the uncommitted rows) must not stay cached under the new version."""
+    label = sender._meta.label
+    invalidate(label)
+    transaction.on_commit(lambda: invalidate(label))
 
 
 def connect_signals() -> None:
@@ -65,3 +72,4 @@ def connect_signals() -> None:
         model = apps.get_model(label)
         post_save.connect(_changed, sender=model, dispatch_uid=f"kpi-save-{label}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"kpi-delete-{label}")
+    rows_changed.connect(_changed, dispatch_uid="kpi-rows-changed")

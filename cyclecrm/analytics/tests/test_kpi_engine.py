@@ -123,3 +123,15 @@ def test_cached_value_is_invalidated_when_a_lead_is_saved(api_client, admin, rep
     lead.refresh_from_db()
     lead.save()  # a save bumps the table's version
     assert kpi(client, "new_leads", **PERIOD)["value"] == 5
+
+
+def test_bulk_writes_invalidate_through_rows_changed(api_client, admin, rep_a, leads):
+    from cyclecrm.core.signals import rows_changed_send
+    from cyclecrm.leads.models import Lead
+
+    client = api_client(admin)
+    lead = make_lead(owner=rep_a)
+    assert kpi(client, "new_leads", **PERIOD)["value"] == 4
+    backdate(lead, created_at=at("2026-03-05"))
+    rows_changed_send(Lead)  # what a queryset update or bulk upsert sends
+    assert kpi(client, "new_leads", **PERIOD)["value"] == 5

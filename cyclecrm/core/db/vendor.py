@@ -3,6 +3,8 @@ import json
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from cyclecrm.core.signals import rows_changed_send
+
 
 def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
@@ -46,3 +48,4 @@ def upsert_rows(
         unique_fields=unique_fields,
         update_fields=update_fields,
     )
+    rows_changed_send(model)

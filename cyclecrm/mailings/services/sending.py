@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from cyclecrm.contacts.models import Contact
 from cyclecrm.core.errors import CrmError, ValidationFailed
+from cyclecrm.core.signals import rows_changed_send
 from cyclecrm.identity.models import User
 from cyclecrm.identity.system import system_actor
 from cyclecrm.integrations.services.outbound import _describe
@@ -103,6 +104,7 @@ def _finish(recipient_id: int, error: str) -> None:
     else:
         data = {"state": RecipientState.SENT, "sent_at": timezone.now()}
     MailingRecipient.objects.filter(pk=recipient_id, state=RecipientState.SENDING).update(**data)
+    rows_changed_send(MailingRecipient)
 
 
 def _send_one(

@@ -24,6 +24,7 @@ from cyclecrm.contacts.models import Contact
 from cyclecrm.contacts.services import contact_update
 from cyclecrm.core.errors import ValidationFailed, VersionConflict
 from cyclecrm.core.events import Event, emit
+from cyclecrm.core.signals import rows_changed_send
 from cyclecrm.identity.models import User
 from cyclecrm.identity.system import system_actor
 from cyclecrm.mailings import tokens
@@ -73,7 +74,9 @@ def _first(recipient: MailingRecipient, field: str, counter: str) -> bool:
     now = timezone.now()
     rows = MailingRecipient.objects.filter(pk=recipient.pk)
     rows.update(**{counter: F(counter) + 1})
-    return bool(rows.filter(**{f"{field}__isnull": True}).update(**{field: now}))
+    first = bool(rows.filter(**{f"{field}__isnull": True}).update(**{field: now}))
+    rows_changed_send(MailingRecipient)
+    return first
 
 
 def _emit(name: str, recipient: MailingRecipient, **data: Any) -> None:
@@ -143,6 +146,7 @@ def recipient_unsubscribe(*, recipient: MailingRecipient, how: str = "link") -> 
                 unsubscribed_at=timezone.now()
             )
         )
+        rows_changed_send(MailingRecipient)
         if not first:
             return
         MailingEvent.objects.create(
@@ -194,6 +198,7 @@ def bounce_record(*, recipient: MailingRecipient, kind: str, detail: str = "") -
         MailingRecipient.objects.filter(pk=recipient.pk).update(
             state=RecipientState.BOUNCED, bounced_at=timezone.now(), bounce_kind=kind
         )
+        rows_changed_send(MailingRecipient)
         MailingEvent.objects.create(
             mailing_id=recipient.mailing_id,
             recipient=recipient,

@@ -33,6 +33,7 @@ from cyclecrm.core.errors import Duplicate, FieldErrors, Forbidden
 from cyclecrm.core.events import Event, emit
 from cyclecrm.core.history import diff, history_record
 from cyclecrm.core.models import HistoryAction
+from cyclecrm.core.signals import rows_changed_send
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, User
 from cyclecrm.identity.system import system_actor
@@ -200,6 +201,7 @@ def onboarding_refresh(onboarding: Onboarding) -> Onboarding:
     else:
         return fresh
     Onboarding.objects.filter(pk=fresh.pk).update(completed_at=fresh.completed_at)
+    rows_changed_send(Onboarding)
     if fresh.completed_at is not None:
         data = {"onboarding_id": fresh.pk, "opportunity_id": fresh.opportunity_id}
         emit(Event("onboarding.completed", "account", fresh.account_id, None, data))

@@ -24,6 +24,7 @@ from cyclecrm.contacts.models import Account, Contact
 from cyclecrm.core.errors import FieldErrors, Forbidden, NotFound, ValidationFailed
 from cyclecrm.core.records import record_create, record_delete, record_update
 from cyclecrm.core.richtext import sanitize_html
+from cyclecrm.core.signals import rows_changed_send
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, User
 from cyclecrm.support import sla
@@ -135,6 +136,7 @@ def case_create(
         if any(value is not None for value in clock.values()):
             clock["next_due_at"] = sla.next_due({**sla.case_values(case), **clock})
             Case.objects.filter(pk=case.pk).update(**clock)
+            rows_changed_send(Case)
             for name, value in clock.items():
                 setattr(case, name, value)
         CaseStatusChange.objects.create(case=case, to_status=case.status, actor=actor, at=opened)
