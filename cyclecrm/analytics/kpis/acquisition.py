@@ -113,4 +113,4 @@ def new_leads(actor: User, q: KpiQuery) -> Result:
 
 
 # The funnel, marketing cost and e-mail metrics register on import (kept in their own modules).
-from cyclecrm.analytics.kpis import acquisition_funnel  # noqa: E402, F401
+from cyclecrm.analytics.kpis import acquisition_funnel, acquisition_marketing  # noqa: E402, F401
