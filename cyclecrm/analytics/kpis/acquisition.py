@@ -113,4 +113,8 @@ def new_leads(actor: User, q: KpiQuery) -> Result:
 
 
 # The funnel, marketing cost and e-mail metrics register on import (kept in their own modules).
-from cyclecrm.analytics.kpis import acquisition_funnel, acquisition_marketing  # noqa: E402, F401
+from cyclecrm.analytics.kpis import (  # noqa: E402, F401
+    acquisition_forms,
+    acquisition_funnel,
+    acquisition_marketing,
+)
