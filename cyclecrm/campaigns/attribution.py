@@ -104,11 +104,19 @@ def _touches_by_key(opportunities: QuerySet) -> dict[tuple[str, int], list[Touch
     return index
 
 
-def attribute(*, campaign_ids: Iterable[int] | None = None) -> Attribution:
+def attribute(
+    *,
+    campaign_ids: Iterable[int] | None = None,
+    within: QuerySet[Opportunity] | None = None,
+) -> Attribution:
     """Credits per campaign; with `campaign_ids`, only opportunities those campaigns touched
-    are read (their credits to other campaigns are computed too, and are exact)."""
+    are read (their credits to other campaigns are computed too, and are exact); with
+    `within`, only the won opportunities among those (e.g. closed in a KPI's period and
+    readable by its viewer)."""
     currency = base_currency()
     opportunities = won_opportunities()
+    if within is not None:
+        opportunities = opportunities.filter(pk__in=within.values("pk"))
     if campaign_ids is not None:
         opportunities = touching(opportunities, campaign_ids)
     annotated = with_base_amounts(opportunities, today=timezone.localdate())

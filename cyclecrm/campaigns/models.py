@@ -98,7 +98,11 @@ class CampaignCost(models.Model):
 
     class Meta:
         ordering = ["-date", "-id"]
-        indexes = [models.Index(fields=["campaign", "-date", "-id"], name="campaigns_cost_idx")]
+        indexes = [
+            models.Index(fields=["campaign", "-date", "-id"], name="campaigns_cost_idx"),
+            # Cost per lead and campaign ROI sum the costs dated in a period.
+            models.Index(fields=["date", "campaign"], name="campaigns_cost_date_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="campaigns_cost_positive")
         ]

@@ -1,10 +1,13 @@
 """The lead list's one filter definition, used by the API (query parameters) and the web list."""
 
+from typing import Literal
+
 from django.db.models import Q
 from pydantic import Field
 
 from cyclecrm.contacts.filters import RecordFilters
 from cyclecrm.core.db import search_q
+from cyclecrm.leads import funnel
 
 LEAD_SEARCH_FIELDS = ("first_name", "last_name", "company", "email")
 SCORE_BOUND = 1_000_000_000
@@ -20,6 +23,9 @@ class LeadFilters(RecordFilters):
     score_max: int | None = Field(None, ge=-SCORE_BOUND, le=SCORE_BOUND)
     converted: bool | None = None
     email: str | None = None
+    source_campaign_id: int | None = None
+    # A funnel step (leads.funnel.STEPS): the leads that reached it or a later one.
+    reached: Literal["lead", "mql", "sql", "opportunity", "won"] | None = None
 
     def filter_q(self, value: str | None) -> Q:
         return search_q(value, LEAD_SEARCH_FIELDS) if value else Q()
@@ -41,3 +47,6 @@ class LeadFilters(RecordFilters):
 
     def filter_email(self, value: str | None) -> Q:
         return Q(email=value.strip().lower()) if value else Q()
+
+    def filter_reached(self, value: str | None) -> Q:
+        return funnel.reached_q(value) if value else Q()

@@ -233,6 +233,25 @@ class FormSubmission(models.Model):
         return f"{self.form_id} {self.status} {self.at:%Y-%m-%d %H:%M}"
 
 
+class FormView(models.Model):
+    """How many times a capture form's public page was shown on one UTC day (for the form
+    conversion rate); incremented atomically by `core.db.counters.increment`."""
+
+    form = models.ForeignKey(CaptureForm, on_delete=models.CASCADE, related_name="daily_views")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "day"], name="leads_form_view_unique")
+        ]
+        indexes = [models.Index(fields=["day", "form"], name="leads_form_view_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.form_id} {self.day}: {self.views}"
+
+
 class AssignmentKind(models.TextChoices):
     ROUND_ROBIN = "round_robin", "Round-robin (every lead)"
     TERRITORY = "territory", "By territory (country / region)"

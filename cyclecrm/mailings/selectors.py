@@ -65,6 +65,24 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def engagement_counts() -> dict[str, Count]:
+    """The recipient counts every e-mail rate derives from, for `aggregate`/`annotate` (one
+    definition: the mailing page and the e-mail KPIs). Opens and clicks are unique per
+    recipient; a bounce counts only for a message that was sent."""
+    return {
+        "sent": Count("id", filter=Q(sent_at__isnull=False)),
+        "bounced": Count("id", filter=Q(state=RecipientState.BOUNCED, sent_at__isnull=False)),
+        "opened": Count("id", filter=Q(first_opened_at__isnull=False)),
+        "clicked": Count("id", filter=Q(first_clicked_at__isnull=False)),
+        "unsubscribed": Count("id", filter=Q(unsubscribed_at__isnull=False)),
+    }
+
+
+def delivered_count(counts: dict[str, int]) -> int:
+    """Delivered messages: sent minus bounced."""
+    return max(counts["sent"] - counts["bounced"], 0)
+
+
 def mailing_stats(*, mailing: Mailing) -> dict[str, Any]:
     """Counts in one aggregate query over the recipients, then the rates (`None` when the
     base is zero). Opens and clicks are unique per recipient; delivered = sent - bounced."""
@@ -74,14 +92,10 @@ def mailing_stats(*, mailing: Mailing) -> dict[str, Any]:
         pending=Count("id", filter=Q(state__in=(states.PENDING, states.SENDING))),
         suppressed=Count("id", filter=Q(state=states.SUPPRESSED)),
         failed=Count("id", filter=Q(state=states.FAILED)),
-        sent=Count("id", filter=Q(sent_at__isnull=False)),
-        bounced=Count("id", filter=Q(state=states.BOUNCED, sent_at__isnull=False)),
-        opened=Count("id", filter=Q(first_opened_at__isnull=False)),
-        clicked=Count("id", filter=Q(first_clicked_at__isnull=False)),
-        unsubscribed=Count("id", filter=Q(unsubscribed_at__isnull=False)),
+        **engagement_counts(),
         conversions=Count("id", filter=conversion_q()),
     )
-    delivered = max(counts["sent"] - counts["bounced"], 0)
+    delivered = delivered_count(counts)
     return {
         **counts,
         "delivered": delivered,

@@ -110,3 +110,11 @@ def new_leads(actor: User, q: KpiQuery) -> Result:
         no_data=None,
         drill_url=drill("lead_list", **base),
     )
+
+
+# The funnel, marketing cost and e-mail metrics register on import (kept in their own modules).
+from cyclecrm.analytics.kpis import (  # noqa: E402, F401
+    acquisition_forms,
+    acquisition_funnel,
+    acquisition_marketing,
+)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from faker import Faker
 
 from cyclecrm.core.demo import (
+    acquisition,
     advocates,
     automation,
     campaigns,
@@ -65,6 +66,7 @@ STEPS: list[tuple[str, Step]] = [
     ("referrals", referrals.build_referrals),
     ("reviews", reviews.build_reviews),
     ("advocates", advocates.build_advocates),
+    ("acquisition", acquisition.build_acquisition),
     # Last: the models learn from everything built above.
     ("intelligence", intelligence.build_intelligence),
 ]

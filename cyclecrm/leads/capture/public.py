@@ -98,6 +98,8 @@ def capture_form_public(request: HttpRequest, public_key: str) -> HttpResponse:
     except NotFound:
         return _missing(request)
     if request.method != "POST":
+        if request.method == "GET":
+            services.form_view_count(form=form)
         return _form_page(request, form, values=request.GET.dict())
     values = request.POST.dict()
     try:

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cyclecrm.campaigns.services import capture_attribute
+from cyclecrm.core.db.counters import increment
 from cyclecrm.core.errors import NotFound
 from cyclecrm.core.events import Event, emit
 from cyclecrm.core.history import history_record
@@ -45,7 +46,13 @@ from cyclecrm.leads.capture.tokens import (
     form_token_valid,
     nonce_from_confirmation,
 )
-from cyclecrm.leads.models import CaptureForm, FormSubmission, Lead, SubmissionStatus
+from cyclecrm.leads.models import (
+    CaptureForm,
+    FormSubmission,
+    FormView,
+    Lead,
+    SubmissionStatus,
+)
 from cyclecrm.leads.services import lead_create, lead_update
 
 logger = logging.getLogger(__name__)
@@ -317,3 +324,12 @@ def _give_consent(submission: FormSubmission, now: Any) -> None:
     if data:
         lead_update(actor=actor, lead=lead, data=data, version=lead.version)
     _stamp_consent_time(actor, lead, now)
+
+
+def form_view_count(*, form: CaptureForm) -> None:
+    """Count one showing of the form's public page today (UTC), for `form_conversion_rate`.
+    The counter row is updated in the database, not saved, so the KPI cache is told."""
+    from cyclecrm.analytics.kpis.cache import invalidate
+
+    increment(FormView, keys={"form": form, "day": timezone.now().date()}, field="views")
+    invalidate("leads.FormView")
