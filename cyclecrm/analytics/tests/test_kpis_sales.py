@@ -344,3 +344,59 @@ def test_onboarding_completion_rate(api_client, admin, rep_a, rep_b):
     own = kpi(api_client(rep_a), "onboarding_completion_rate", **MARCH)
     assert own["value"] == 100.0 and own["extra"]["avg_days_to_complete"] == 6.0
     assert kpi(api_client(admin), "onboarding_completion_rate", **EMPTY)["value"] is None
+
+
+def test_opportunity_list_filters_by_campaign(api_client, admin, pipeline, rep_a):
+    from cyclecrm.campaigns.models import Campaign
+
+    campaign = Campaign.objects.create(name="Autumn")
+    sourced = make_opportunity(rep_a, pipeline=pipeline, campaign=campaign)
+    make_opportunity(rep_a, pipeline=pipeline)
+    listed = api_client(admin).get("/api/v1/opportunities", {"campaign_id": campaign.pk})
+    assert [item["id"] for item in listed.json()["items"]] == [sourced.pk]
+
+
+SALES_METRICS = [
+    ("pipeline_value", {"group_by": "stage"}),
+    ("weighted_pipeline", {"group_by": "owner"}),
+    ("stage_distribution", {"group_by": "stage"}),
+    ("avg_days_in_stage", {"group_by": "stage"}),
+    ("opportunity_win_rate", {"group_by": "month"}),
+    ("avg_deal_size", {"group_by": "owner"}),
+    ("sales_cycle_length", {}),
+    ("forecast_vs_quota", {}),
+]
+
+
+def _queries(client) -> dict[str, int]:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for name, params in SALES_METRICS:
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            kpi(client, name, **params, **MARCH)
+        counts[name] = len(captured)
+    return counts
+
+
+def test_query_count_does_not_grow_with_the_data(
+    api_client, admin, pipeline, rep_a, rep_b, deals, quotas
+):
+    def more_deals():
+        for owner in (rep_a, rep_b):
+            for name in ("Prospecting", "Negotiation", "Closed won", "Closed lost"):
+                make_opportunity(
+                    owner, pipeline=pipeline, stage_name=name, created_at=at("2026-03-05")
+                )
+
+    more_deals()  # every metric has data, so none stops early
+    client = api_client(admin)
+    kpi(client, "pipeline_value")  # the first request of a client sets up its session
+    before = _queries(client)
+    more_deals()
+    more_deals()
+    assert _queries(client) == before
+    assert max(before.values()) <= 15
