@@ -30,6 +30,8 @@ class Quota(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    record_type = "quota"  # its audit history rows
+
     class Meta:
         indexes = [
             models.Index(fields=["period_start", "period_end"]),

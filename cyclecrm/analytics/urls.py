@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cyclecrm.analytics import sales_cost_views, views
+from cyclecrm.analytics import quota_views, sales_cost_views, views
 
 urlpatterns = [
     path("analytics/", views.analytics_home, name="analytics_home"),
@@ -14,4 +14,7 @@ urlpatterns = [
         sales_cost_views.sales_cost_delete,
         name="sales_cost_delete",
     ),
+    path("settings/quotas/", quota_views.quota_list_view, name="quota_list"),
+    path("settings/quotas/<int:pk>/", quota_views.quota_edit, name="quota_edit"),
+    path("settings/quotas/<int:pk>/delete/", quota_views.quota_delete_view, name="quota_delete"),
 ]

@@ -216,7 +216,8 @@ def _mount_advocacy() -> None:
 
 def _mount_analytics() -> None:
     from cyclecrm.analytics.api import analytics_router
-    from cyclecrm.analytics.target_api import quotas_router, sales_costs_router
+    from cyclecrm.analytics.quota_api import quotas_router
+    from cyclecrm.analytics.sales_cost_api import sales_costs_router
 
     api.add_router("/analytics", analytics_router)
     api.add_router("/quotas", quotas_router)

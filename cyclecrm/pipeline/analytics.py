@@ -14,6 +14,7 @@ opportunities the actor may read, amounts converted to the base currency per row
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -72,6 +73,67 @@ def _visible(actor: User, pipeline: Pipeline | None, owner_id: int | None) -> Qu
     if owner_id is not None:
         queryset = queryset.filter(owner_id=owner_id)
     return queryset
+
+
+# Open: an open stage and not closed; won: a won stage, closed (the forecast's and KPIs' sets).
+OPEN = Q(stage__kind=StageKind.OPEN, closed_at__isnull=True)
+WON = Q(stage__kind=StageKind.WON, closed_at__isnull=False)
+LOST = Q(stage__kind=StageKind.LOST, closed_at__isnull=False)
+
+
+def open_opportunities(queryset: QuerySet, *, today: dt.date) -> QuerySet:
+    """The open opportunities of `queryset`, annotated by `with_base_amounts`."""
+    return with_base_amounts(queryset.filter(OPEN), today=today)
+
+
+def forecast_window(
+    queryset: QuerySet, *, start: dt.date, end: dt.date, today: dt.date
+) -> QuerySet:
+    """Open opportunities expected to close and won ones closed between `start` and `end`
+    (inclusive, by `report_day`), annotated by `with_base_amounts`."""
+    return (
+        with_base_amounts(queryset, today=today)
+        .filter(report_day__gte=start, report_day__lte=end)
+        .filter(OPEN | WON)
+    )
+
+
+def closed_aggregates() -> dict:
+    """Aggregates over closed opportunities: `won` and `lost` counts and `cycle`, the average
+    duration created → closed of the won ones (the win rate and sales cycle definitions)."""
+    return {
+        "won": Count("id", filter=Q(stage__kind=StageKind.WON)),
+        "lost": Count("id", filter=Q(stage__kind=StageKind.LOST)),
+        "cycle": Avg(
+            ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField()),
+            filter=WON,
+        ),
+    }
+
+
+def slowest_stage(stays: Iterable[tuple[Stage, Decimal | None]]) -> Stage | None:
+    """The bottleneck: the stage with the longest average stay (earlier stage on a tie)."""
+    timed = [(days, stage) for stage, days in stays if days]
+    best = max(timed, key=lambda item: (item[0], -item[1].position), default=None)
+    return best[1] if best else None
+
+
+def stage_stays(changes: QuerySet, now: dt.datetime) -> QuerySet:
+    """Per `to_stage_id` of the given stage changes: `avg` length of the stay and `n` stays. A
+    stay runs from a change into the stage to the opportunity's next change, or to `now`."""
+    following = StageChange.objects.filter(opportunity=OuterRef("opportunity")).filter(
+        Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk"))
+    )
+    left_at = Coalesce(
+        Subquery(following.order_by("at", "pk").values("at")[:1], output_field=DateTimeField()),
+        Value(now, output_field=DateTimeField()),
+    )
+    return (
+        changes.annotate(stay=ExpressionWrapper(left_at - F("at"), output_field=DurationField()))
+        .order_by()
+        .values("to_stage_id")
+        .annotate(avg=Avg("stay"), n=Count("id"))
+    )
 
 
 # -- forecast ---------------------------------------------------------------------------------
@@ -139,17 +201,12 @@ def forecast(
     `start` and `end` (inclusive); raises MissingExchangeRate when an amount cannot be
     converted."""
     today = today or timezone.localdate()
-    visible = with_base_amounts(_visible(actor, pipeline, owner_id), today=today).filter(
-        report_day__gte=start, report_day__lte=end
+    visible = forecast_window(
+        _visible(actor, pipeline, owner_id), start=start, end=end, today=today
     )
-    open_rows = visible.filter(stage__kind=StageKind.OPEN, closed_at__isnull=True)
-    won_rows = visible.filter(stage__kind=StageKind.WON, closed_at__isnull=False)
-    require_rates(
-        visible.filter(
-            Q(stage__kind=StageKind.OPEN, closed_at__isnull=True)
-            | Q(stage__kind=StageKind.WON, closed_at__isnull=False)
-        )
-    )
+    require_rates(visible)
+    open_rows = visible.filter(OPEN)
+    won_rows = visible.filter(WON)
     cells: dict[tuple[dt.date, int | None], ForecastCell] = {}
     for row in _by_month_owner(open_rows, weighted=True):
         cell = cells.setdefault((_as_date(row["month"]), row["owner_id"]), ForecastCell())
@@ -254,16 +311,10 @@ def pipeline_stats(
     open_count, open_value = _open_shares(visible, result, today=timezone.localdate(now))
     _funnel(visible, stages, result)
     _stays(visible, result, now)
-    closed = visible.aggregate(
-        won=Count("id", filter=Q(stage__kind=StageKind.WON)),
-        lost=Count("id", filter=Q(stage__kind=StageKind.LOST)),
-        cycle=Avg(
-            ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField()),
-            filter=Q(stage__kind=StageKind.WON, closed_at__isnull=False),
-        ),
+    closed = visible.aggregate(**closed_aggregates())
+    bottleneck = slowest_stage(
+        (s.stage, s.avg_days) for s in result.values() if s.stage.kind == StageKind.OPEN
     )
-    timed = [s for s in result.values() if s.stage.kind == StageKind.OPEN and s.avg_days]
-    bottleneck = max(timed, key=lambda s: (s.avg_days, -s.stage.position), default=None)
     return PipelineStats(
         pipeline=pipeline,
         currency=base_currency(),
@@ -274,7 +325,7 @@ def pipeline_stats(
         lost_count=closed["lost"],
         win_rate=_percent(closed["won"], closed["won"] + closed["lost"]),
         avg_cycle_days=_days(closed["cycle"]),
-        bottleneck=bottleneck.stage if bottleneck else None,
+        bottleneck=bottleneck,
         now=now,
     )
 
@@ -282,9 +333,7 @@ def pipeline_stats(
 def _open_shares(
     visible: QuerySet, result: dict[int, StageStats], *, today: dt.date
 ) -> tuple[int, Decimal]:
-    open_rows = with_base_amounts(
-        visible.filter(stage__kind=StageKind.OPEN, closed_at__isnull=True), today=today
-    )
+    open_rows = open_opportunities(visible, today=today)
     require_rates(open_rows)
     rows = list(
         open_rows.order_by().values("stage_id").annotate(n=Count("id"), value=Sum("base_amount"))
@@ -333,24 +382,10 @@ def _funnel(visible: QuerySet, stages: list[Stage], result: dict[int, StageStats
 def _stays(visible: QuerySet, result: dict[int, StageStats], now: dt.datetime) -> None:
     """Average length of a stay in each open stage: from a stage change into it to the
     opportunity's next stage change, or to `now` when there is none yet."""
-    following = StageChange.objects.filter(opportunity=OuterRef("opportunity")).filter(
-        Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk"))
+    changes = StageChange.objects.filter(
+        opportunity__in=visible.values("pk"), to_stage__kind=StageKind.OPEN
     )
-    left_at = Coalesce(
-        Subquery(following.order_by("at", "pk").values("at")[:1], output_field=DateTimeField()),
-        Value(now, output_field=DateTimeField()),
-    )
-    rows = (
-        StageChange.objects.filter(
-            opportunity__in=visible.values("pk"), to_stage__kind=StageKind.OPEN
-        )
-        .annotate(
-            stay=ExpressionWrapper(left_at - F("at"), output_field=DurationField()),
-        )
-        .order_by()
-        .values("to_stage_id")
-        .annotate(avg=Avg("stay"), n=Count("id"))
-    )
+    rows = stage_stays(changes, now)
     for row in rows:
         stats = result.get(row["to_stage_id"])
         if stats is not None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Q
 from pydantic import Field
 
+from cyclecrm.api.schemas import Instant
 from cyclecrm.contacts.filters import RecordFilters
 from cyclecrm.core.db import search_q
 from cyclecrm.pipeline.models import StageKind
@@ -21,7 +22,10 @@ class OpportunityFilters(RecordFilters):
     stage_id: int | None = None
     account_id: int | None = None
     contact_id: int | None = None
+    campaign_id: int | None = Field(None, description="The campaign that sourced the deal.")
     status: StageKind | None = Field(None, description="open, won or lost (the stage's kind).")
+    closed_after: Instant | None = Field(None, description="Closed at or after this instant.")
+    closed_before: Instant | None = Field(None, description="Closed before this instant.")
     close_from: dt.date | None = Field(None, description="Expected close date on or after.")
     close_to: dt.date | None = Field(None, description="Expected close date on or before.")
     amount_min: Decimal | None = Field(
@@ -36,6 +40,12 @@ class OpportunityFilters(RecordFilters):
 
     def filter_status(self, value: StageKind | None) -> Q:
         return Q(stage__kind=value) if value else Q()
+
+    def filter_closed_after(self, value: dt.datetime | None) -> Q:
+        return Q(closed_at__gte=value) if value else Q()
+
+    def filter_closed_before(self, value: dt.datetime | None) -> Q:
+        return Q(closed_at__lt=value) if value else Q()
 
     def filter_close_from(self, value: dt.date | None) -> Q:
         return Q(expected_close_date__gte=value) if value else Q()
@@ -58,6 +68,9 @@ OPPORTUNITY_FILTER_FIELDS = {
     "updated_after": ("updated_at",),
     "q": OPPORTUNITY_SEARCH_FIELDS,
     "status": ("stage",),
+    "closed_after": ("closed_at",),
+    "closed_before": ("closed_at",),
+    "campaign_id": ("campaign",),
     "close_from": ("expected_close_date",),
     "close_to": ("expected_close_date",),
     "amount_min": ("amount",),

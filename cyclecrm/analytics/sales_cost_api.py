@@ -1,4 +1,4 @@
-"""/api/v1/quotas and /api/v1/sales-costs: the sales targets and costs KPIs compare against."""
+"""/api/v1/sales-costs: the sales costs the acquisition cost (CAC) counts.
 
 import datetime as dt
 from decimal import Decimal
@@ -15,7 +15,6 @@ from cyclecrm.api.lists import PageParams
 from cyclecrm.api.schemas import MAX_ID, RecordId, cursor_page, error_responses
 from cyclecrm.core.pagination import orderings_with_reverse, paginate
 
-quotas_router = Router(tags=["quotas"])
 sales_costs_router = Router(tags=["sales costs"])
 
 
