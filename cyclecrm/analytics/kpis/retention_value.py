@@ -30,7 +30,7 @@ from cyclecrm.loyalty.access import restrict_to_contacts
 from cyclecrm.loyalty.figures import buyer_totals, points_totals
 from cyclecrm.loyalty.models import PointsEntry, Referral
 from cyclecrm.loyalty.referral_selectors import referral_counts
-from cyclecrm.segments.selectors import segment_list
+from cyclecrm.segments.selectors import segment_list, segment_members
 
 MAX_SEGMENTS = 12
 NO_PURCHASES = "No paid or fulfilled order was placed in the period."
@@ -100,7 +100,9 @@ def _by_segment(actor: User, q: KpiQuery, orders: QuerySet, url: str) -> Result:
     visible segments (a segment in the dashboard filter is already applied to `orders`)."""
     segments = list(segment_list(actor=actor).order_by("-updated_at", "-id")[:MAX_SEGMENTS])
     named = {
-        f"s{segment.pk}": Q(contact__in=segment_contact_ids(actor, segment.pk))
+        f"s{segment.pk}": Q(
+            contact__in=segment_members(actor=actor, segment=segment).order_by().values("pk")
+        )
         for segment in segments
     }
     totals = _sums(orders, total=Q(), **named)

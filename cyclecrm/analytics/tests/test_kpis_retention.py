@@ -316,3 +316,21 @@ def test_query_count_does_not_grow_with_data(
     for name in ("cac", "churn_rate", "retention_cohorts", "cltv", "revenue"):
         with django_assert_max_num_queries(14):
             kpi(client, name, **MARCH)
+
+
+def test_demo_data_gives_retention_values(api_client, django_user_model):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("demo", "--contacts", "120", "--accounts", "10", stdout=out, stderr=out)
+    # 3 sales teams x 2 categories x 12 months
+    assert SalesCost.objects.count() == 72
+    admin = django_user_model.objects.get(username="admin")
+    client = api_client(admin)
+    year = {"from": (dt.date.today() - dt.timedelta(days=364)).isoformat()}
+    for name in ("revenue", "average_order_value", "cac", "cltv", "repeat_purchase_rate"):
+        body = kpi(client, name, **year)
+        assert body["value"], (name, body)
+    assert kpi(client, "retention_cohorts", **year)["extra"]["matrix"]["cohorts"]
