@@ -12,7 +12,7 @@ from django.utils import timezone
 from pydantic import Field
 
 from cyclecrm.api.schemas import Instant
-from cyclecrm.catalog.models import OrderLine
+from cyclecrm.catalog.models import OrderLine, OrderStatus
 from cyclecrm.contacts.filters import RecordFilters
 from cyclecrm.core.db import search_q
 from cyclecrm.core.money import AMOUNT_DIGITS
@@ -21,6 +21,7 @@ PRODUCT_SEARCH_FIELDS = ("name", "sku", "vendor")
 QUOTE_SEARCH_FIELDS = ("number", "opportunity__name")
 ORDER_SEARCH_FIELDS = ("number", "account__name")
 ID = Field(None, ge=1, le=2**63 - 1)
+PURCHASE_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED)
 AMOUNT = Field(None, max_digits=AMOUNT_DIGITS, decimal_places=4)
 
 
@@ -92,9 +93,17 @@ class OrderFilters(RecordFilters):
     ordered_before: Instant | None = None
     total_min: Decimal | None = AMOUNT
     total_max: Decimal | None = AMOUNT
+    # Purchases as the KPIs count them: paid or fulfilled orders of a contact.
+    purchased: bool | None = None
 
     def filter_q(self, value: str | None) -> Q:
         return search_q(value, ORDER_SEARCH_FIELDS) if value else Q()
+
+    def filter_purchased(self, value: bool | None) -> Q:
+        if value is None:
+            return Q()
+        purchase = Q(status__in=PURCHASE_STATUSES, contact__isnull=False)
+        return purchase if value else ~purchase
 
     def filter_account(self, value: int | None) -> Q:
         return Q(account_id=value) if value else Q()

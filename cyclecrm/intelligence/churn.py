@@ -34,13 +34,19 @@ from cyclecrm.core.db.vendor import upsert_rows
 from cyclecrm.core.events import Event, emit
 from cyclecrm.feedback.models import SurveyKind, SurveyResponse
 from cyclecrm.intelligence import classifier
-from cyclecrm.intelligence.models import CustomerInsight, ModelKind, ModelRun, RunStatus
+from cyclecrm.intelligence.models import (
+    CHURN_WINDOW_DAYS,
+    CustomerInsight,
+    ModelKind,
+    ModelRun,
+    RunStatus,
+)
 from cyclecrm.intelligence.trainers import NotEnoughData, Progress, in_chunks, trainer
 from cyclecrm.support.models import Case
 
 EVENT_HIGH_RISK = "contact.churn_risk_high"
 DEFAULT_OPTIONS: dict[str, Any] = {
-    "window_days": 180,
+    "window_days": CHURN_WINDOW_DAYS,
     "high_threshold": 0.6,
     "medium_threshold": 0.3,
     "min_per_class": 30,

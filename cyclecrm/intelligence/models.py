@@ -15,6 +15,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# Days without a purchase after which a customer counts as churned: the churn model's default
+# window (intelligence/churn.py) and the churn rate KPI (analytics/kpis/retention.py).
+CHURN_WINDOW_DAYS = 180
+
 
 class ModelKind(models.TextChoices):
     LEAD_CONVERSION = "lead_conversion", "Lead conversion"

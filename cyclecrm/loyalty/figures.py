@@ -106,7 +106,13 @@ def _points(program: LoyaltyProgram, since: dt.datetime, until: dt.datetime) -> 
     entries = PointsEntry.objects.filter(
         member__program=program, created_at__gt=since, created_at__lte=until
     )
-    totals = entries.aggregate(
+    return points_totals(entries)
+
+
+def points_totals(entries: QuerySet[PointsEntry]) -> dict[str, int]:
+    """Points issued, redeemed (net of refunds) and expired in `entries`, in one aggregate;
+    also the redemption KPI's definition (analytics/kpis/retention_value.py)."""
+    totals = entries.order_by().aggregate(
         issued=Sum("points", filter=Q(kind=EntryKind.EARN)),
         redeemed=Sum("points", filter=Q(kind=EntryKind.REDEEM)),
         refunded=Sum("points", filter=Q(kind=EntryKind.REFUND)),
@@ -144,15 +150,23 @@ def _orders(program: LoyaltyProgram, since: dt.datetime, until: dt.datetime) -> 
     )
 
 
-def _buyers(orders: QuerySet[Order], currency: str) -> BuyerFigures:
-    """One query: orders grouped per buyer in a subquery, summed over the buyers."""
-    per_buyer = orders.values("contact_id").annotate(count=Count("id"), spent=Sum("total"))
-    totals = per_buyer.aggregate(
+def buyer_totals(orders: QuerySet[Order]) -> dict[str, Any]:
+    """One query: orders grouped per buyer in a subquery, summed over the buyers. `repeat` is
+    the buyers with two or more of the orders: the one repeat-purchase definition, also used by
+    the repeat purchase rate KPI (analytics/kpis/retention_value.py)."""
+    per_buyer = (
+        orders.order_by().values("contact_id").annotate(count=Count("id"), spent=Sum("total"))
+    )
+    return per_buyer.aggregate(
         buyers=Count("contact_id"),
         repeat=Count("contact_id", filter=Q(count__gte=2)),
         orders=Sum("count"),
         revenue=Sum("spent"),
     )
+
+
+def _buyers(orders: QuerySet[Order], currency: str) -> BuyerFigures:
+    totals = buyer_totals(orders)
     buyers, repeat = totals["buyers"] or 0, totals["repeat"] or 0
     count, revenue = totals["orders"] or 0, totals["revenue"] or Decimal(0)
     return BuyerFigures(

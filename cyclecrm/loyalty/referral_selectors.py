@@ -96,11 +96,7 @@ def referral_stats(
         referrals = referrals.filter(created_at__gte=since)
     if until:
         referrals = referrals.filter(created_at__lt=until)
-    counts = referrals.order_by().aggregate(
-        sent=Count("id"),
-        converted=Count("id", filter=Q(status=ReferralStatus.CONVERTED)),
-        refused=Count("id", filter=Q(status=ReferralStatus.REFUSED)),
-    )
+    counts = referral_counts(referrals)
     eligible = counts["sent"] - counts["refused"]
     return ReferralStats(
         **counts,
@@ -108,6 +104,16 @@ def referral_stats(
         conversion_rate=round(counts["converted"] / eligible, 4) if eligible else None,
         revenue=_revenue(referrals),
         top_referrers=_top_referrers(referrals),
+    )
+
+
+def referral_counts(referrals: QuerySet[Referral]) -> dict[str, int]:
+    """Referrals sent, converted and refused, in one aggregate. The conversion rate is converted
+    ÷ (sent - refused), here and in the referral conversion KPI."""
+    return referrals.order_by().aggregate(
+        sent=Count("id"),
+        converted=Count("id", filter=Q(status=ReferralStatus.CONVERTED)),
+        refused=Count("id", filter=Q(status=ReferralStatus.REFUSED)),
     )
 
 
