@@ -26,10 +26,11 @@ def pin_options(metric_name: str, raw: dict[str, Any]) -> dict[str, Any]:
     if item is None:
         raise ValidationFailed(fields={"metric": [f"There is no KPI named '{metric_name}'."]})
     errors: dict[str, list[str]] = {}
-    chart = raw.get("chart") or item.chart
+    group_by = raw.get("group_by") or None
+    # Without a grouping there is one number to show, whatever the metric's usual chart.
+    chart = raw.get("chart") or (item.chart if group_by else "number")
     if chart not in CHARTS:
         errors["options.chart"] = [f"Use one of: {', '.join(CHARTS)}."]
-    group_by = raw.get("group_by") or None
     if not item.accepts_group(group_by):
         errors["options.group_by"] = [f"{item.name} cannot be grouped by '{group_by}'."]
     split_by = raw.get("split_by") or None

@@ -31,7 +31,8 @@ def leads(rep_a, rep_b):
 
 
 def chart_json(html: str, chart_id: str) -> dict:
-    match = re.search(rf'<script id="{chart_id}" type="application/json">(.*?)</script>', html, re.S)
+    pattern = rf'<script id="{chart_id}" type="application/json">(.*?)</script>'
+    match = re.search(pattern, html, re.S)
     assert match, f"no chart data {chart_id}"
     return json.loads(match.group(1))
 
@@ -124,7 +125,7 @@ def test_compare_shows_previous_period_and_colored_change(web_client, admin, lea
     html = web_client(admin).get("/analytics/overview/", {**MARCH, "compare": "1"}).content.decode()
     panel = html.split('data-testid="panel-new_leads-number"')[1].split("</section>")[0]
     assert 'class="text-success"' in panel and "300.0 %" in panel
-    assert "vs 1 (2026-01-29 – 2026-02-28)" in panel
+    assert "vs 1 (2026-01-29 \u2013 2026-02-28)" in panel
 
 
 def test_bar_chart_carries_drill_urls_and_table_links(web_client, admin, leads):
