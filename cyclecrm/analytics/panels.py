@@ -191,6 +191,7 @@ def chart_data(ev: Evaluation, chart: str, title: str) -> dict[str, Any] | None:
         data["labels"] = [g.label for g in result.groups]
         data["datasets"] = [{"label": title, "data": [number(g.value) for g in result.groups]}]
         data["drill"] = [g.drill_url for g in result.groups]
+        data["keys"] = [g.key for g in result.groups]
     elif result.series is not None:
         data["labels"] = [p.period.isoformat() for p in result.series]
         if result.parts:

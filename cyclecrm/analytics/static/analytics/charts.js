@@ -176,13 +176,30 @@
     }
   };
 
+  // htmx drops every <script> of swapped-in HTML (allowScriptTags: false, for a strict CSP),
+  // json_script data included: keep the JSON of each response before it is swapped in.
+  const swappedData = new Map();
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const html = event.detail.serverResponse;
+    if (typeof html !== "string" || !html.includes("application/json")) return;
+    const parsed = new DOMParser().parseFromString(html, "text/html");
+    parsed.querySelectorAll('script[type="application/json"][id]').forEach((script) => {
+      swappedData.set(script.id, script.textContent);
+    });
+  });
+  const chartJson = (id) => {
+    const element = document.getElementById(id);
+    const text = element ? element.textContent : swappedData.get(id);
+    return text ? JSON.parse(text) : null;
+  };
+
   const draw = (root) => {
     if (typeof Chart === "undefined") return;
     root.querySelectorAll("canvas[data-kpi-chart]").forEach((canvas) => {
       if (charts.has(canvas)) return;
-      const source = document.getElementById(canvas.dataset.kpiChart);
-      if (!source) return;
-      const data = JSON.parse(source.textContent);
+      const data = chartJson(canvas.dataset.kpiChart);
+      if (!data) return;
+      canvas.kpiData = data;
       const config = configFor(canvas, data);
       if (!config) return;
       config.options = { responsive: true, maintainAspectRatio: false, animation: false, ...config.options };
