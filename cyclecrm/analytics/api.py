@@ -4,12 +4,14 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Schema
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
+from cyclecrm.analytics import selectors, services
 from cyclecrm.analytics.kpis.engine import kpi_definition, kpi_definitions, kpi_evaluate
 from cyclecrm.analytics.kpis.present import definition_body, evaluation_body
-from cyclecrm.api.schemas import MAX_ID, error_responses
+from cyclecrm.analytics.models import PinnedKpi
+from cyclecrm.api.schemas import MAX_ID, InputSchema, RecordId, error_responses
 
 analytics_router = Router(tags=["analytics"])
 
@@ -141,3 +143,86 @@ def get_kpi(
         kpi_evaluate(actor=request.auth, name=name, params=raw, compare=params.compare)
     )
     return body
+
+
+class PinOptionsIn(InputSchema):
+    chart: str | None = Field(None, max_length=20, description="Default: the metric's chart.")
+    group_by: str | None = Field(None, max_length=40)
+    split_by: str | None = Field(None, max_length=40)
+    range: str | None = Field(
+        None,
+        max_length=20,
+        description="last_7_days, last_30_days (default), last_90_days, this_month, "
+        "last_month, this_quarter or year_to_date.",
+    )
+    compare: bool = False
+    team: int | None = Field(None, ge=1, le=MAX_ID)
+    owner: int | None = Field(None, ge=1, le=MAX_ID)
+    pipeline: int | None = Field(None, ge=1, le=MAX_ID)
+    campaign: int | None = Field(None, ge=1, le=MAX_ID)
+    segment: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+class PinIn(InputSchema):
+    metric: str = Field(..., min_length=1, max_length=60)
+    options: PinOptionsIn = Field(default_factory=PinOptionsIn)
+
+
+class PinOut(Schema):
+    id: int
+    metric: str
+    options: dict[str, Any]
+    position: int
+    created_at: dt.datetime
+
+
+class PinListOut(Schema):
+    items: list[PinOut]
+
+
+def _pin_body(pin: PinnedKpi) -> dict[str, Any]:
+    return {
+        "id": pin.pk,
+        "metric": pin.metric,
+        "options": pin.options,
+        "position": pin.position,
+        "created_at": pin.created_at,
+    }
+
+
+@analytics_router.get(
+    "/pins",
+    response={200: PinListOut, **error_responses()},
+    operation_id="list_kpi_pins",
+    summary="Your pinned KPIs",
+    description=f"The KPIs on your home page, in order (at most {services.MAX_PINS}).",
+)
+def list_pins(request: HttpRequest) -> dict[str, Any]:
+    return {"items": [_pin_body(pin) for pin in selectors.pin_list(actor=request.auth)]}
+
+
+@analytics_router.post(
+    "/pins",
+    response={201: PinOut, **error_responses(422)},
+    operation_id="create_kpi_pin",
+    summary="Pin a KPI to your home page",
+    description="A metric with its chart, grouping, range preset and filters; 422 names the "
+    "field (`metric`, `options.group_by`...) when invalid or at the limit.",
+)
+def create_pin(request: HttpRequest, payload: PinIn) -> Status:
+    options = payload.options.model_dump(exclude_none=True)
+    pin = services.pin_create(actor=request.auth, metric=payload.metric, options=options)
+    return Status(201, _pin_body(pin))
+
+
+@analytics_router.delete(
+    "/pins/{id}",
+    response={204: None, **error_responses(404)},
+    operation_id="delete_kpi_pin",
+    summary="Unpin a KPI",
+    description="Only your own pins can be removed (another user's pin is a 404).",
+)
+def delete_pin(request: HttpRequest, id: int = RecordId) -> Status:
+    pin = selectors.pin_get(actor=request.auth, pk=id)
+    services.pin_delete(actor=request.auth, pin=pin)
+    return Status(204, None)

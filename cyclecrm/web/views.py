@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from cyclecrm.analytics.panels import pinned_views
+from cyclecrm.analytics.selectors import pin_list
 from cyclecrm.core.errors import NotFound, ValidationFailed
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level
@@ -17,7 +19,12 @@ from cyclecrm.web.search import global_search
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+    pins = list(pin_list(actor=request.user))
+    return render(
+        request,
+        "web/home.html",
+        {"pins": pinned_views(actor=request.user, pins=pins), "home": True},
+    )
 
 
 @login_required
