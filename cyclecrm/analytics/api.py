@@ -7,10 +7,11 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
-from cyclecrm.analytics import selectors, services
 from cyclecrm.analytics.kpis.engine import kpi_definition, kpi_definitions, kpi_evaluate
 from cyclecrm.analytics.kpis.present import definition_body, evaluation_body
 from cyclecrm.analytics.models import PinnedKpi
+from cyclecrm.analytics.selectors import dashboards as selectors
+from cyclecrm.analytics.services import pins as services
 from cyclecrm.api.schemas import MAX_ID, InputSchema, RecordId, error_responses
 
 analytics_router = Router(tags=["analytics"])

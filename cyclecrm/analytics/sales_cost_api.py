@@ -1,4 +1,4 @@
-"""/api/v1/sales-costs: the sales costs the acquisition cost (CAC) counts.
+"""/api/v1/sales-costs: the sales costs the acquisition cost (CAC) counts."""
 
 import datetime as dt
 from decimal import Decimal

@@ -7,12 +7,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from cyclecrm.analytics import selectors, services
 from cyclecrm.analytics.dashboards import DASHBOARDS, Dashboard, dashboard_get
 from cyclecrm.analytics.forms import RANGES, DashboardFilters, read_filters
 from cyclecrm.analytics.kpis.engine import kpi_definition, kpi_evaluate
 from cyclecrm.analytics.kpis.present import evaluation_table, table_csv, table_xlsx
 from cyclecrm.analytics.panels import PanelView, panel_view
+from cyclecrm.analytics.selectors import dashboards as selectors
+from cyclecrm.analytics.services import pins as services
 from cyclecrm.core.errors import ValidationFailed
 from cyclecrm.identity.models import User
 from cyclecrm.web.errors import crm_view, is_htmx

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cyclecrm.analytics.panels import pinned_views
-from cyclecrm.analytics.selectors import pin_list
+from cyclecrm.analytics.selectors.dashboards import pin_list
 from cyclecrm.core.errors import NotFound, ValidationFailed
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level

@@ -1,0 +1,1 @@
+"""Writes of the analytics app: quotas (quotas.py), pinned KPIs (pins.py)."""

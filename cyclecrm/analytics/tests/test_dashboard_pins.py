@@ -3,7 +3,7 @@
 import pytest
 
 from cyclecrm.analytics.models import PinnedKpi
-from cyclecrm.analytics.services import MAX_PINS, pin_create
+from cyclecrm.analytics.services.pins import MAX_PINS, pin_create
 from cyclecrm.leads.tests.factories import make_lead
 
 pytestmark = pytest.mark.django_db

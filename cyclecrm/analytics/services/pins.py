@@ -13,7 +13,7 @@ from django.db.models import Max
 from cyclecrm.analytics.forms import RANGES
 from cyclecrm.analytics.kpis.definitions import CHARTS, FILTERS, GRAINS, metric_get
 from cyclecrm.analytics.models import PinnedKpi
-from cyclecrm.analytics.selectors import pin_list
+from cyclecrm.analytics.selectors.dashboards import pin_list
 from cyclecrm.core.errors import NotFound, ValidationFailed
 from cyclecrm.identity.models import User
 
