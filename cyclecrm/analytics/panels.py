@@ -209,8 +209,11 @@ def chart_data(ev: Evaluation, chart: str, title: str) -> dict[str, Any] | None:
 
 
 def heatmap(matrix: Any) -> dict[str, Any]:
-    """A cohort matrix as rows of cells: accepts a list of {cohort, size, rates} rows or
-    {cohorts, offsets, rates|values} (rates in percent, None where the offset lies ahead)."""
+    """A cohort matrix as rows of cells: accepts {cohorts, offsets, cells: [{cohort, offset,
+    rate}]} (the retention_cohorts shape), a list of {cohort, size, rates} rows or {cohorts,
+    offsets, rates|values} (rates in percent, None where the offset lies ahead)."""
+    if isinstance(matrix, dict) and "cells" in matrix:
+        return _heatmap_from_cells(matrix)
     if isinstance(matrix, dict):
         cohorts = list(matrix.get("cohorts") or [])
         values = matrix.get("rates") or matrix.get("values") or []
@@ -235,6 +238,16 @@ def heatmap(matrix: Any) -> dict[str, Any]:
     for row in rows:
         row["rates"] = [number(v) for v in row["rates"]]
     return {"rows": rows, "offsets": list(range(width))}
+
+
+def _heatmap_from_cells(matrix: dict[str, Any]) -> dict[str, Any]:
+    offsets = list(matrix.get("offsets") or [])
+    rates = {(cell["cohort"], cell["offset"]): cell["rate"] for cell in matrix.get("cells") or []}
+    rows = [
+        {"cohort": str(c), "size": None, "rates": [number(rates.get((c, n))) for n in offsets]}
+        for c in matrix.get("cohorts") or []
+    ]
+    return {"rows": rows, "offsets": offsets}
 
 
 @dataclass

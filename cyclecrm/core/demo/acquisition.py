@@ -1,56 +1,18 @@
-"""Demo step for the acquisition KPIs: six months of sales costs (for the acquisition cost)
-and a newsletter capture form with daily page views and accepted submissions (for the form
-conversion rate). Running the demo again replaces these rows."""
+"""Demo step for the acquisition KPIs: a newsletter capture form with daily page views and
+accepted submissions (for the form conversion rate). Running the demo again replaces these rows.
+Sales costs (for the acquisition cost) come from the `sales costs` step."""
 
 import datetime as dt
-from decimal import Decimal
 
-from cyclecrm.analytics.models import SalesCost
 from cyclecrm.core.demo.context import DemoContext
 from cyclecrm.leads.models import CaptureForm, FormSubmission, FormView, SubmissionStatus
 
-NOTE = "Demo sales cost"
 FORM_KEY = "demo-newsletter-signup"
-MONTHS = 6
 DAYS = 90
-# category, monthly amount in the base currency
-MONTHLY = [("salaries", "18000"), ("commissions", "4200"), ("tools", "650")]
 
 
 def build_acquisition(context: DemoContext) -> None:
-    _sales_costs(context)
     _form_traffic(context)
-
-
-def _month_starts(today: dt.date) -> list[dt.date]:
-    first = today.replace(day=1)
-    months = []
-    for _ in range(MONTHS):
-        months.append(first)
-        first = (first - dt.timedelta(days=1)).replace(day=1)
-    return sorted(months)
-
-
-def _sales_costs(context: DemoContext) -> None:
-    rng = context.rng("acquisition:costs")
-    SalesCost.objects.filter(note=NOTE).delete()
-    admin = context.users.get("admin")
-    teams = list(context.teams.values()) or [None]
-    rows = [
-        SalesCost(
-            date=month,
-            amount=(Decimal(amount) * Decimal(rng.uniform(0.85, 1.15))).quantize(Decimal("1")),
-            category=category,
-            team=team,
-            note=NOTE,
-            created_by=admin,
-        )
-        for month in _month_starts(context.now.date())
-        for team in teams
-        for category, amount in MONTHLY
-    ]
-    SalesCost.objects.bulk_create(rows)
-    context.counts["sales costs"] = len(rows)
 
 
 def _form_traffic(context: DemoContext) -> None:

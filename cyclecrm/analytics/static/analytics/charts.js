@@ -116,7 +116,7 @@
     const cells = [];
     data.rows.forEach((row) =>
       row.rates.forEach((rate, offset) => {
-        if (rate !== null && rate !== undefined) cells.push({ x: String(offset), y: row.cohort, v: rate });
+        if (rate !== null && rate !== undefined) cells.push({ x: String(data.offsets[offset]), y: row.cohort, v: rate });
       }),
     );
     const base = pick(0);
