@@ -149,7 +149,10 @@ def test_stacked_area_has_one_dataset_per_source(web_client, admin, leads):
 
 
 def test_ignored_filters_are_noted(web_client, admin, leads):
-    params = {**MARCH, "pipeline": "5", "segment": "7"}
+    from cyclecrm.segments.models import Segment
+
+    segment = Segment.objects.create(name="Everyone", owner=admin, kind="static")
+    params = {**MARCH, "pipeline": "5", "segment": str(segment.pk)}
     html = web_client(admin).get("/analytics/marketing/", params).content
     assert b"Not filtered by pipeline, segment." in html
 
