@@ -272,3 +272,31 @@ def test_the_survey_page_and_the_kpi_share_the_figure(admin, answers):
     overall, _ = survey_metrics(kind="nps", responses=responses)
     kpi_value = kpi_evaluate(actor=admin, name="nps", params=JUNE).result.value
     assert float(kpi_value) == overall.score == 20.0
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        (
+            "responded_after=2026-06-02T11:00:00Z&responded_before=2026-06-10T18:00:00Z",
+            {"c1", "c2"},
+        ),
+        ("resolved_after=2026-06-02T00:00:00Z", {"c1", "c2"}),
+        ("resolved_before=2026-06-02T00:00:00Z", {"c4", "c7"}),
+        ("open_at=2026-06-01T00:00:00Z", {"c4", "c8"}),
+        ("sla_missed_after=2026-06-10T00:00:00Z", {"c3"}),
+        ("sla_missed_before=2026-06-10T00:00:00Z", {"c2"}),
+        ("sla_missed_after=2026-06-10T00:00:00Z&sla_missed_before=2026-06-11T00:00:00Z", {"c3"}),
+    ],
+)
+def test_case_list_filters_behind_the_drill_downs(api_client, admin, cases, params, expected):
+    response = api_client(admin).get(f"/api/v1/cases?limit=100&{params.replace('+', '%2B')}")
+    assert response.status_code == 200, response.content
+    ids = {item["id"] for item in response.json()["items"]}
+    assert {key for key, case in cases.items() if case.pk in ids} == expected
+
+
+def test_a_bad_instant_names_the_filter(api_client, admin):
+    response = api_client(admin).get("/api/v1/cases?open_at=yesterday")
+    assert response.status_code == 422
+    assert "open_at" in str(response.json())
