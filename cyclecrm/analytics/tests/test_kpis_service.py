@@ -106,6 +106,9 @@ def test_cases_opened_total_groups_split_and_scoping(api_client, admin, support_
     assert weekly["series"][0]["parts"] == {"email": 1, "phone": 1, "web": 0, "chat": 0}
     # The agent sees the cases of the Support queue only: c1, c2, c5.
     assert kpi(api_client(support_agent), "cases_opened", **JUNE)["value"] == 3
+    # Assigned to the agent: c1, c2; the drill-down keeps the filter.
+    mine = kpi(client, "cases_opened", owner=support_agent.pk, **JUNE)
+    assert mine["value"] == 2 and f"owner_id={support_agent.pk}" in mine["drill_url"]
 
 
 def listed(client: Any, url: str, cases: dict[str, Case]) -> set[str]:

@@ -32,6 +32,7 @@ from cyclecrm.core.demo import (
     rewards,
     sales,
     segments,
+    service_history,
     support,
     surveys,
 )
@@ -67,6 +68,8 @@ STEPS: list[tuple[str, Step]] = [
     ("advocates", advocates.build_advocates),
     # Last: the models learn from everything built above.
     ("intelligence", intelligence.build_intelligence),
+    # After the models: history for the service dashboard that changes nothing built above.
+    ("service history", service_history.build_service_history),
 ]
 
 
