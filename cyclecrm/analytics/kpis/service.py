@@ -5,13 +5,14 @@ Cases are read through `scoped` (the `case` permission: a support agent sees the
 queues); `team` is the case's queue, `owner` its assignee, `segment` its contact's segment.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
 from cyclecrm.analytics.kpis import service_surveys  # noqa: F401 (registers csat and nps)
-from cyclecrm.analytics.kpis.definitions import Area, Group, Result, Unit, metric
+from cyclecrm.analytics.kpis.definitions import Area, Group, Number, Result, Unit, metric
 from cyclecrm.analytics.kpis.query import KpiQuery
 from cyclecrm.analytics.kpis.scope import (
     as_date,
@@ -49,9 +50,14 @@ def _base(q: KpiQuery, after: str, before: str) -> dict[str, Any]:
 
 
 def _groups(
-    rows: QuerySet, dimension: str, value: Any, base: dict[str, Any], drill_it: bool = True
+    rows: Iterable[dict[str, Any]],
+    dimension: str,
+    value: Callable[[dict[str, Any]], Number | None],
+    base: dict[str, Any],
+    averaged: bool = False,
 ) -> list[Group]:
-    """Groups from rows keyed by the dimension (`team_id` + `team__name` for the queue)."""
+    """Groups from rows keyed by the dimension (`team_id` + `team__name` for the queue); an
+    `averaged` value carries its number of cases (`n`) as the denominator."""
     out = []
     for row in rows:
         if dimension == "team":
@@ -66,8 +72,8 @@ def _groups(
                 key=str(key or ""),
                 label=label,
                 value=value(row),
-                denominator=row.get("n"),
-                drill_url=drill("case_list", **params) if drill_it and key else None,
+                denominator=row["n"] if averaged else None,
+                drill_url=drill("case_list", **params) if key else None,
             )
         )
     return out
@@ -170,7 +176,7 @@ def _average_hours(
             .annotate(avg=Avg(took), n=Count("id"))
             .order_by(*_by(q.dimension))
         )
-        groups = _groups(rows, q.dimension, lambda row: to_hours(row["avg"]), base)
+        groups = _groups(rows, q.dimension, lambda row: to_hours(row["avg"]), base, averaged=True)
         total = cases.aggregate(avg=Avg(took), n=Count("id"))
         return _hours_result(total, None, groups, url, what)
     return _hours_result(cases.aggregate(avg=Avg(took), n=Count("id")), None, None, url, what)
