@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from cyclecrm.feedback.models import Category, SurveyKind, SurveyResponse
 
 Z_95 = 1.959963984540054  # the 0.975 quantile of the standard normal distribution
-Period = Literal["week", "month"]
-_TRUNC = {"week": TruncWeek, "month": TruncMonth}
+Period = Literal["day", "week", "month"]
+_TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,9 @@ def csat_score(satisfied: int, neutral: int, unsatisfied: int) -> Score:
     )
 
 
-def _counts(kind: str) -> dict[str, Count]:
+def score_counts(kind: str) -> dict[str, Count]:
+    """The positive / neutral / negative answer counts of a survey kind, as aggregates; the
+    survey pages and the `nps` / `csat` KPIs both count with these."""
     positive, neutral, negative = (
         (Category.PROMOTER, Category.PASSIVE, Category.DETRACTOR)
         if kind == SurveyKind.NPS
@@ -93,7 +95,8 @@ def _counts(kind: str) -> dict[str, Count]:
     }
 
 
-def _figure(kind: str, row: dict[str, int]) -> Score:
+def score_figure(kind: str, row: dict[str, int]) -> Score:
+    """The NPS or CSAT figure from a row of `score_counts`."""
     build = nps_score if kind == SurveyKind.NPS else csat_score
     return build(row["positive"] or 0, row["neutral"] or 0, row["negative"] or 0)
 
@@ -102,18 +105,18 @@ def survey_metrics(
     *, kind: str, responses: QuerySet[SurveyResponse], period: Period = "month"
 ) -> tuple[Score, list[Bucket]]:
     """The overall figure and one per week or month (UTC) with at least one answer."""
-    overall = _figure(kind, responses.aggregate(**_counts(kind)))
+    overall = score_figure(kind, responses.aggregate(**score_counts(kind)))
     rows = (
         responses.order_by()
         .annotate(bucket=_TRUNC[period]("answered_at", tzinfo=dt.UTC))
         .values("bucket")
-        .annotate(**_counts(kind))
+        .annotate(**score_counts(kind))
         .order_by("bucket")
     )
     trend = [
         Bucket(
             row["bucket"].date() if isinstance(row["bucket"], dt.datetime) else row["bucket"],
-            _figure(kind, row),
+            score_figure(kind, row),
         )
         for row in rows
     ]

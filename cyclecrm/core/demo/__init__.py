@@ -35,6 +35,7 @@ from cyclecrm.core.demo import (
     sales,
     sales_costs,
     segments,
+    service_history,
     support,
     surveys,
 )
@@ -73,6 +74,8 @@ STEPS: list[tuple[str, Step]] = [
     ("acquisition", acquisition.build_acquisition),
     # Last: the models learn from everything built above.
     ("intelligence", intelligence.build_intelligence),
+    # After the models: history for the service dashboard that changes nothing built above.
+    ("service history", service_history.build_service_history),
 ]
 
 
