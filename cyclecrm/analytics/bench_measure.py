@@ -1,0 +1,117 @@
+"""The measuring half of the `kpis` benchmark: every dashboard page rendered through Django's
+test client as an admin and as a sales rep, cold (cache cleared) and warm, over the default
+30 days and over 365 days, plus every registered KPI computed alone (cold).
+
+Times are wall-clock seconds of the whole request (middleware, permission checks, every panel,
+the template). Query counts come from `CaptureQueriesContext` around one cold render.
+"""
+
+import datetime as dt
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cyclecrm.analytics.bench import BENCH_ADMIN, BENCH_REP
+from cyclecrm.analytics.dashboards import DASHBOARDS
+from cyclecrm.analytics.kpis.engine import kpi_definitions, kpi_evaluate
+from cyclecrm.identity.models import User
+
+Report = Callable[[str], None]
+
+
+def ranges(today: dt.date) -> dict[str, dict[str, str]]:
+    """The filter sets measured: the page default and the last 365 days."""
+    return {
+        "default (30 days)": {},
+        "365 days": {
+            "from": (today - dt.timedelta(days=364)).isoformat(),
+            "to": today.isoformat(),
+        },
+    }
+
+
+def measure(*, runs: int = 5, report: Report = print) -> dict[str, Any]:
+    """Dashboards (per user, range, cold/warm) and single KPIs; returns the results section."""
+    if "testserver" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    users = {
+        "admin": User.objects.get(username=BENCH_ADMIN),
+        "sales_rep": User.objects.get(username=BENCH_REP),
+    }
+    today = timezone.now().date()
+    pages = []
+    for dashboard in DASHBOARDS:
+        for role, user in users.items():
+            for label, params in ranges(today).items():
+                row = _page(dashboard.slug, user, params, runs)
+                pages.append({"dashboard": dashboard.slug, "user": role, "range": label} | row)
+                report(
+                    f"{dashboard.slug:<10} {role:<9} {label:<17} cold median "
+                    f"{row['cold']['median']:.3f} s warm {row['warm']['median']:.3f} s "
+                    f"{row['queries_cold']} queries"
+                )
+    return {"runs": runs, "pages": pages, "kpis": _kpis(users["admin"], today, report)}
+
+
+def _page(slug: str, user: User, params: dict[str, str], runs: int) -> dict[str, Any]:
+    client = Client()
+    client.force_login(user)
+    url = reverse("dashboard", kwargs={"slug": slug})
+
+    def render() -> float:
+        started = time.perf_counter()
+        response = client.get(url, params)
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        return elapsed
+
+    cold = []
+    for _ in range(runs):
+        cache.clear()
+        cold.append(render())
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold_queries:
+        render()
+    with CaptureQueriesContext(connection) as warm_queries:
+        render()
+    warm = [render() for _ in range(runs)]
+    return {
+        "cold": _summary(cold),
+        "warm": _summary(warm),
+        "queries_cold": len(cold_queries),
+        "queries_warm": len(warm_queries),
+    }
+
+
+def _kpis(user: User, today: dt.date, report: Report) -> list[dict[str, Any]]:
+    """Each registered metric alone, cold, headline value over 30 and 365 days."""
+    rows = []
+    for metric in kpi_definitions():
+        row: dict[str, Any] = {"metric": metric.name, "area": str(metric.area)}
+        for label, params in ranges(today).items():
+            cache.clear()
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                kpi_evaluate(actor=user, name=metric.name, params=params, compare=True)
+            row[label] = {
+                "seconds": round(time.perf_counter() - started, 4),
+                "queries": len(queries),
+            }
+        rows.append(row)
+        report(f"kpi {metric.name:<30} {row['365 days']['seconds']:.3f} s (365 days)")
+    rows.sort(key=lambda item: -item["365 days"]["seconds"])
+    return rows
+
+
+def _summary(times: list[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(times), 4), "max": round(max(times), 4)}
