@@ -113,8 +113,15 @@ def _customers(
     currency = base_currency()
     products = intelligence._products(rng, currency)
     start = _next_pk(Contact)
+    ages = rng.uniform(0, SPAN_DAYS + 365, size=contacts)  # some were there before the span
     rows = (
-        dict(id=start + n, last_name=f"Bench {n}", country="GB", created_at=now, updated_at=now)
+        dict(
+            id=start + n,
+            last_name=f"Bench {n}",
+            country="GB",
+            created_at=now - dt.timedelta(days=float(ages[n])),
+            updated_at=now,
+        )
         for n in range(contacts)
     )
     written = {"contacts": _insert(Contact, rows, report)}
