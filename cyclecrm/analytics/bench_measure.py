@@ -21,12 +21,19 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cyclecrm.activities.models import Interaction
 from cyclecrm.analytics.bench import BENCH_ADMIN, BENCH_REP
 from cyclecrm.analytics.dashboards import DASHBOARDS
 from cyclecrm.analytics.kpis.engine import kpi_definitions, kpi_evaluate
+from cyclecrm.catalog.models import Order
+from cyclecrm.contacts.models import Contact
 from cyclecrm.identity.models import User
+from cyclecrm.leads.models import Lead
+from cyclecrm.pipeline.models import Opportunity
+from cyclecrm.support.models import Case
 
 Report = Callable[[str], None]
+SIZED = (Contact, Interaction, Opportunity, Order, Lead, Case)
 
 
 def ranges(today: dt.date) -> dict[str, dict[str, str]]:
@@ -61,7 +68,17 @@ def measure(*, runs: int = 5, report: Report = print) -> dict[str, Any]:
                     f"{row['cold']['median']:.3f} s warm {row['warm']['median']:.3f} s "
                     f"{row['queries_cold']} queries"
                 )
-    return {"runs": runs, "pages": pages, "kpis": _kpis(users["admin"], today, report)}
+    return {
+        "runs": runs,
+        "rows": _rows(),
+        "pages": pages,
+        "kpis": _kpis(users["admin"], today, report),
+    }
+
+
+def _rows() -> dict[str, int]:
+    """The size of the data measured (a reused data set may not be the default size)."""
+    return {model._meta.label: model.objects.count() for model in SIZED}
 
 
 def _page(slug: str, user: User, params: dict[str, str], runs: int) -> dict[str, Any]:

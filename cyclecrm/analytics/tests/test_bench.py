@@ -54,6 +54,7 @@ def test_generator_writes_every_table_at_the_issue_proportions(written):
 def test_measurement_renders_every_dashboard_for_admin_and_rep(written):
     result = measure(runs=1, report=lambda note: None)
     pages = result["pages"]
+    assert result["rows"]["contacts.Contact"] == CONTACTS
     assert len(pages) == len(DASHBOARDS) * 2 * 2
     assert {page["user"] for page in pages} == {"admin", "sales_rep"}
     for page in pages:

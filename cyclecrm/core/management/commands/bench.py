@@ -104,8 +104,8 @@ class Command(BaseCommand):
             "steps": steps,
         }
         if scenario == "kpis":
-            result["sizes"] = {"contacts": options["contacts"], "reused": options["reuse"]}
             result["measurements"] = steps[-1].pop("measurements")
+            result["sizes"] = {"reused": options["reuse"], **result["measurements"]["rows"]}
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(result, indent=2) + "\n")
         for step in steps:
