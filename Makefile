@@ -70,8 +70,8 @@ run: install ## Migrate, collect static, load demo data if the DB is empty, run 
 worker: install ## Run the background-job worker (Huey consumer; SQLite queue, or Redis with REDIS_URL)
 	$(CYCLECRM) worker
 
-bench: install ## Run the benchmark suite
-	$(CYCLECRM) bench
+bench: install ## Run a benchmark (SCENARIO=intelligence|kpis, see docs/kpis.md "Speed")
+	$(CYCLECRM) bench $(SCENARIO)
 
 # --- quality ----------------------------------------------------------------------------------
 

@@ -127,6 +127,8 @@ class SurveyResponse(models.Model):
         indexes = [
             models.Index(fields=["survey", "answered_at"], name="feedback_resp_survey_at_idx"),
             models.Index(fields=["contact", "answered_at"], name="feedback_resp_contact_at_idx"),
+            # KPI periods: NPS and CSAT over every survey of a kind, by answer date.
+            models.Index(fields=["answered_at"], name="feedback_resp_answered_idx"),
         ]
 
     def __str__(self) -> str:

@@ -139,6 +139,9 @@ class Lead(BaseRecord):
             models.Index(fields=["email"], name="leads_lead_email_idx"),
             models.Index(fields=["status", "-created_at"], name="leads_lead_status_idx"),
             models.Index(fields=["source"], name="leads_lead_source_idx"),
+            # KPI periods: lead-to-MQL / MQL-to-SQL count by MQL date, conversion by its date.
+            models.Index(fields=["mql_at"], name="leads_lead_mql_at_idx"),
+            models.Index(fields=["converted_at"], name="leads_lead_converted_at_idx"),
         ]
 
     def __str__(self) -> str:

@@ -134,6 +134,8 @@ class Opportunity(BaseRecord):
             models.Index(fields=["expected_close_date", "id"], name="pipeline_opp_close_idx"),
             models.Index(fields=["-amount", "-id"], name="pipeline_opp_amount_idx"),
             models.Index(fields=["pipeline", "stage"], name="pipeline_opp_stage_idx"),
+            # KPI periods: win rate, deal size and cycle length count deals closed in the period.
+            models.Index(fields=["closed_at"], name="pipeline_opp_closed_at_idx"),
         ]
 
     def __str__(self) -> str:

@@ -172,6 +172,8 @@ class Case(BaseRecord):
                 fields=["priority_rank", "next_due_at", "id"], name="support_case_priority_idx"
             ),
             models.Index(fields=["status", "-created_at"], name="support_case_status_idx"),
+            # KPI periods: cases resolved and resolution time count by resolution date.
+            models.Index(fields=["resolved_at"], name="support_case_resolved_at_idx"),
             models.Index(fields=["contact", "-created_at"], name="support_case_contact_idx"),
             models.Index(fields=["account", "-created_at"], name="support_case_account_idx"),
         ]

@@ -3,7 +3,11 @@
 Each scenario runs on a fresh throw-away database (SQLite under bench/results/tmp, or the
 PostgreSQL server named by --database-url, never the DATABASE_URL of the environment), and
 each step runs in a child process, so its wall time and peak memory (max RSS) are its own.
-Scenarios so far: `intelligence` (issue 6: data generation, then every model's training run).
+Scenarios so far: `intelligence` (issue 6: data generation, then every model's training run)
+and `kpis` (issue 8: the 1M-contact data set, then every dashboard page rendered cold and warm).
+`--data-dir DIR` keeps the SQLite database (and cache) in DIR instead of a throw-away directory;
+`--reuse` skips generation and measures the data already there (after `migrate`), so new code
+can be measured on a kept data set without regenerating it.
 """
 
 import json
@@ -21,7 +25,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 RESULTS_DIR = Path("bench/results")
-SCENARIOS = ("intelligence",)
+SCENARIOS = ("intelligence", "kpis")
 
 
 class Command(BaseCommand):
@@ -38,6 +42,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--child", default="", help="internal: run one step in this process")
         parser.add_argument("--kind", default="")
+        parser.add_argument(
+            "--data-dir", type=Path, help="keep the data (SQLite file, cache) in this directory"
+        )
+        parser.add_argument(
+            "--reuse", action="store_true", help="kpis: measure the kept data, do not generate"
+        )
+        parser.add_argument("--runs", type=int, default=5, help="kpis: renders per measurement")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["child"]:
@@ -53,7 +64,10 @@ class Command(BaseCommand):
         scenario = options["scenario"]
         output = options["output"] or RESULTS_DIR / f"{scenario}.json"
         RESULTS_DIR.joinpath("tmp").mkdir(parents=True, exist_ok=True)
-        workdir = Path(tempfile.mkdtemp(prefix=f"{scenario}-", dir=RESULTS_DIR / "tmp"))
+        kept = options["data_dir"]
+        if kept:
+            kept.mkdir(parents=True, exist_ok=True)
+        workdir = kept or Path(tempfile.mkdtemp(prefix=f"{scenario}-", dir=RESULTS_DIR / "tmp"))
         env = {**os.environ, "CYCLECRM_DATA_DIR": str(workdir.resolve()), "HUEY_IMMEDIATE": "0"}
         env.pop("DATABASE_URL", None)
         if options["database_url"]:
@@ -64,14 +78,19 @@ class Command(BaseCommand):
                 *("--contacts", str(options["contacts"]), "--orders", str(options["orders"])),
                 *("--leads", str(options["leads"])),
             ]
-            steps = [
-                self._step(["--child", "idle"], env),
-                self._step(["--child", "generate", *sizes], env),
-            ]
-            for kind in NIGHTLY_ORDER:
-                steps.append(self._step(["--child", "train", "--kind", str(kind)], env))
+            steps = [self._step(["--child", "idle"], env)]
+            if scenario == "kpis":
+                if not options["reuse"]:
+                    steps.append(self._step(["--child", "kpis-generate", *sizes], env))
+                runs = ["--runs", str(options["runs"])]
+                steps.append(self._step(["--child", "kpis-measure", *runs], env))
+            else:
+                steps.append(self._step(["--child", "generate", *sizes], env))
+                for kind in NIGHTLY_ORDER:
+                    steps.append(self._step(["--child", "train", "--kind", str(kind)], env))
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            if not kept:
+                shutil.rmtree(workdir, ignore_errors=True)
         result = {
             "scenario": scenario,
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -84,12 +103,21 @@ class Command(BaseCommand):
             "sizes": {key: options[key] for key in ("contacts", "orders", "leads")},
             "steps": steps,
         }
+        if scenario == "kpis":
+            result["measurements"] = steps[-1].pop("measurements")
+            result["sizes"] = {"reused": options["reuse"], **result["measurements"]["rows"]}
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(result, indent=2) + "\n")
         for step in steps:
             self.stdout.write(
                 f"{step['step']:<28} {step['seconds']:>9.1f} s {step['peak_rss_mb']:>8.0f} MB  "
                 f"{step.get('status', '')} {step.get('scored', '')}"
+            )
+        for page in result.get("measurements", {}).get("pages", []):
+            self.stdout.write(
+                f"{page['dashboard']:<10} {page['user']:<9} {page['range']:<17} "
+                f"cold {page['cold']['median']:>7.3f} s  warm {page['warm']['median']:>7.3f} s  "
+                f"{page['queries_cold']:>4} queries"
             )
         self.stdout.write(f"Results written to {output}")
 
@@ -121,6 +149,21 @@ class Command(BaseCommand):
                 leads=options["leads"],
                 report=lambda note: self.stderr.write(note),
             )
+        elif options["child"] == "kpis-generate":
+            from cyclecrm.analytics.bench import generate as generate_kpis
+
+            report = {"step": "generate data"} | generate_kpis(
+                contacts=options["contacts"], report=lambda note: self.stderr.write(note)
+            )
+        elif options["child"] == "kpis-measure":
+            from cyclecrm.analytics.bench_measure import measure
+
+            report = {
+                "step": "measure dashboards",
+                "measurements": measure(
+                    runs=options["runs"], report=lambda note: self.stderr.write(note)
+                ),
+            }
         elif options["child"] == "idle":
             # The baseline: a process that loaded Django and every app, and did nothing.
             report = {"step": "baseline (start-up only)"}

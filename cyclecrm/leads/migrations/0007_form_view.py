@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0005_lead_referral_code'),
+        ('leads', '0006_kpi_period_indexes'),
     ]
 
     operations = [
