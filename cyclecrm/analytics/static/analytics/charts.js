@@ -86,7 +86,15 @@
         },
       ],
     },
-    options: { plugins: { legend: { display: false } }, ...drillOnClick(canvas, data.drill) },
+    options: {
+      plugins: { legend: { display: false } },
+      // The step names beside the funnel (the plugin hides its category axis by default).
+      scales: {
+        x: { display: true, grid: { display: false }, border: { display: false } },
+        y: { display: false },
+      },
+      ...drillOnClick(canvas, data.drill),
+    },
   });
 
   const gaugeConfig = (data) => {
