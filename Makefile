@@ -70,7 +70,13 @@ run: install ## Migrate, collect static, load demo data if the DB is empty, run 
 worker: install ## Run the background-job worker (Huey consumer; SQLite queue, or Redis with REDIS_URL)
 	$(CYCLECRM) worker
 
-bench: install ## Run a benchmark (SCENARIO=intelligence|kpis, see docs/kpis.md "Speed")
+BENCH_STAMP := $(VENV)/.cyclecrm-bench-installed
+
+$(BENCH_STAMP): requirements/bench.txt $(PY_STAMP)
+	$(PY) -m pip install --quiet --require-hashes -r requirements/bench.txt
+	@touch $@
+
+bench: install $(BENCH_STAMP) ## Run a benchmark (SCENARIO=intelligence|kpis|import|duplicates)
 	$(CYCLECRM) bench $(SCENARIO)
 
 # --- quality ----------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ def _mount_routers() -> None:
     _mount_loyalty()
     _mount_advocacy()
     _mount_analytics()
+    _mount_dataquality()
 
 
 def _mount_lead_to_customer() -> None:
@@ -222,6 +223,13 @@ def _mount_analytics() -> None:
     api.add_router("/analytics", analytics_router)
     api.add_router("/quotas", quotas_router)
     api.add_router("/sales-costs", sales_costs_router)
+
+
+def _mount_dataquality() -> None:
+    from cyclecrm.dataquality.api import routers
+
+    for prefix, router in routers():
+        api.add_router(prefix, router)
 
 
 _mount_routers()

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "cyclecrm.automation",
     "cyclecrm.loyalty",
     "cyclecrm.advocacy",
+    "cyclecrm.dataquality",
     "cyclecrm.web",
 ]
 

@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("cyclecrm.advocacy.review_urls")),
     path("", include("cyclecrm.advocacy.advocate_urls")),
     path("", include("cyclecrm.analytics.urls")),
+    path("", include("cyclecrm.dataquality.urls")),
     path("", include("cyclecrm.web.urls")),
 ]

@@ -76,6 +76,11 @@ _REVIEW_READ = {"review": READ_ALL}
 # quota; sales costs (for the acquisition cost) are for managers (see docs/kpis.md).
 _QUOTA_OWN = {"quota": {**NONE, "read": "own"}}
 _NO_SALES_TARGETS = {"quota": NONE, "sales_cost": NONE}
+# Data quality: anyone may import what they may create (the import right only covers the import
+# rows; each written record still needs the create/edit right on its type). The duplicate
+# review queue is worked by managers and marketers; retention policies are admin settings.
+_DUPLICATE_REVIEW = {"duplicate": ALL}
+_NO_DATA_GOVERNANCE = {"retention_policy": NONE}
 _MARKETING_LEADS = {"read": "all", "create": "all", "edit": "own", "delete": "own", "export": "all"}
 
 BUILTIN_ROLES: dict[str, dict] = {
@@ -99,6 +104,8 @@ BUILTIN_ROLES: dict[str, dict] = {
             **_CAMPAIGN_RUN,
             **_ADVOCACY_RUN,
             "sales_cost": ALL,
+            **_DUPLICATE_REVIEW,
+            **_NO_DATA_GOVERNANCE,
             # Team rules (the default TEAM level); webhooks are admin-only.
             "webhook": NONE,
         },
@@ -116,6 +123,8 @@ BUILTIN_ROLES: dict[str, dict] = {
             **_NO_AUTOMATION,
             **_QUOTA_OWN,
             "sales_cost": NONE,
+            "duplicate": NONE,
+            **_NO_DATA_GOVERNANCE,
         },
     },
     "marketer": {
@@ -139,6 +148,8 @@ BUILTIN_ROLES: dict[str, dict] = {
             "contact": READ_EXPORT_ALL,
             "lead": _MARKETING_LEADS,
             **_NO_SALES_TARGETS,
+            **_DUPLICATE_REVIEW,
+            **_NO_DATA_GOVERNANCE,
             # Their own marketing workflows (default OWN); webhooks are admin-only.
             "webhook": NONE,
         },
@@ -162,6 +173,8 @@ BUILTIN_ROLES: dict[str, dict] = {
             **_REVIEW_READ,
             **_NO_AUTOMATION,
             **_NO_SALES_TARGETS,
+            "duplicate": NONE,
+            **_NO_DATA_GOVERNANCE,
         },
     },
 }

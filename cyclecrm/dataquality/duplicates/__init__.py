@@ -1,0 +1,1 @@
+"""Duplicate detection (blocking + fuzzy scoring), the review queue, merge and undo."""

@@ -1,0 +1,1 @@
+"""Background jobs of this area (Huey tasks); `dataquality.tasks` imports them for discovery."""

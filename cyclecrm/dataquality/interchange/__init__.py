@@ -1,0 +1,1 @@
+"""Export (CSV/XLSX of any list, a full export for admins) and vCard / iCalendar interchange."""

@@ -1,0 +1,41 @@
+"""Data quality: imports, duplicate detection and merge, privacy rights (consent, retention).
+
+One module per sub-domain; each is re-exported here so Django finds the models."""
+
+from cyclecrm.dataquality.models.duplicates import (
+    ClusterStatus,
+    DuplicateCluster,
+    DuplicatePair,
+    DuplicateScan,
+    MergeRecord,
+)
+from cyclecrm.dataquality.models.imports import (
+    DuplicatePolicy,
+    ImportJob,
+    ImportMode,
+    ImportStatus,
+    SavedMapping,
+)
+from cyclecrm.dataquality.models.privacy import (
+    ConsentPurpose,
+    ConsentRecord,
+    RetentionAction,
+    RetentionPolicy,
+)
+
+__all__ = [
+    "ClusterStatus",
+    "ConsentPurpose",
+    "ConsentRecord",
+    "DuplicateCluster",
+    "DuplicatePair",
+    "DuplicatePolicy",
+    "DuplicateScan",
+    "ImportJob",
+    "ImportMode",
+    "ImportStatus",
+    "MergeRecord",
+    "RetentionAction",
+    "RetentionPolicy",
+    "SavedMapping",
+]

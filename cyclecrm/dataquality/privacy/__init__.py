@@ -1,0 +1,1 @@
+"""Privacy rights: consent records, subject access export, erasure, retention policies."""
