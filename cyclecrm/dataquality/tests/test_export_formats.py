@@ -78,6 +78,7 @@ def test_export_right_is_checked(api_client, support_agent, admin):
         "/api/v1/orders/export",
         "/api/v1/quotes/export",
         "/api/v1/tasks/export",
+        "/api/v1/activities/export",
     ],
 )
 def test_every_api_export_writes_xlsx(api_client, admin, path):

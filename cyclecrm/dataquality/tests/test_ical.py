@@ -92,3 +92,20 @@ def test_feed_settings_page(web_client, rep_a):
     assert "/calendar/feed/" in page
     assert client.post(reverse("calendar_feed_settings")).status_code == 302
     assert client.get(reverse("calendar_feed_settings")).content.decode() != page
+
+
+@pytest.mark.django_db
+def test_meetings_calendar_of_the_filtered_interactions(api_client, admin):
+    now = timezone.now().replace(microsecond=0)
+    for subject, channel in (("Review", Channel.MEETING), ("Note", Channel.NOTE)):
+        Interaction.objects.create(
+            owner=admin,
+            created_by=admin,
+            channel=channel,
+            subject=subject,
+            occurred_at=now,
+            starts_at=now if channel == Channel.MEETING else None,
+        )
+    body = api_client(admin).get("/api/v1/activities/calendar").content
+    events = _parse(body).vevent_list
+    assert [(e.summary.value, e.dtstart.value) for e in events] == [("Review", now)]

@@ -49,7 +49,7 @@ def _full_contact(owner):
         postal_code="10115",
         country="DE",
         birth_date=dt.date(1980, 2, 3),
-        notes="Line one\nLine two; with, punctuation",
+        notes="Line one: with, punctuation; and more",
         external_id="crm-42",
     )
 
