@@ -24,7 +24,7 @@ router = Router(tags=["interchange"])
 
 @router.post(
     "/vcard",
-    response={200: VCardImportOut, **error_responses(403, 422)},
+    response={200: VCardImportOut, **error_responses(400, 403, 422)},
     operation_id="import_vcard",
     summary="Import contacts from a .vcf",
     description=(
@@ -108,7 +108,7 @@ def download_full_export(request: HttpRequest, id: int = RecordId) -> FileRespon
 
 @router.get(
     "/calendar-feed",
-    response={200: CalendarFeedOut},
+    response={200: CalendarFeedOut, **error_responses()},
     operation_id="get_calendar_feed",
     summary="Your calendar subscription address",
     description="The private .ics feed URL of your tasks with a due date and your meetings.",
@@ -120,7 +120,7 @@ def get_calendar_feed(request: HttpRequest) -> dict[str, str]:
 
 @router.post(
     "/calendar-feed/rotate",
-    response={200: CalendarFeedOut},
+    response={200: CalendarFeedOut, **error_responses()},
     operation_id="rotate_calendar_feed",
     summary="Replace your calendar feed address",
     description="Makes a new feed URL; the old one stops working at once.",

@@ -112,6 +112,7 @@ def test_web_list_shows_the_export_menu(web_client, admin):
     assert 'id="export-xlsx-link"' in page
     assert "q=ada&amp;format=xlsx" in page
     assert 'id="export-vcard-link"' in page
+    assert 'id="import-vcard-link"' in page
 
 
 @pytest.mark.django_db
