@@ -4,7 +4,7 @@ Tasks the caller may not read are 404 everywhere, lists included."""
 from typing import Any, Literal
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from ninja import Body, Query, Router, Status
 
 from cyclecrm.activities import selectors, services
@@ -12,6 +12,7 @@ from cyclecrm.activities.filters import TASK_SEARCH_FIELDS, TaskFilters
 from cyclecrm.activities.models import Task
 from cyclecrm.activities.schemas import TaskActionIn, TaskCreateIn, TaskOut, TaskPatchIn
 from cyclecrm.api.lists import (
+    CSV_RESPONSE_DOC,
     CUSTOM_FILTER_DOC,
     PageParams,
     check_filter_ids,
@@ -21,7 +22,12 @@ from cyclecrm.api.lists import (
 )
 from cyclecrm.api.record_routes import add_record_routes
 from cyclecrm.api.schemas import RecordId, cursor_page, error_responses, visible_record
+from cyclecrm.core.errors import NotFound
+from cyclecrm.core.export import ExportFormat, export_columns, export_response, require_export
 from cyclecrm.core.pagination import paginate
+from cyclecrm.dataquality.interchange.ical import calendar_ics
+from cyclecrm.dataquality.interchange.responses import ICS_RESPONSE_DOC, ics_response
+from cyclecrm.identity.models import Action
 
 tasks_router = Router(tags=["tasks"])
 
@@ -67,7 +73,9 @@ def _split(data: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
     return data, data.pop("tags", None), data.pop("custom", None)
 
 
-def _task_list(request: HttpRequest, filters: TaskFilters, ordering: str | None) -> QuerySet:
+def _task_list(
+    request: HttpRequest, filters: TaskFilters, ordering: str | None, action: str = Action.READ
+) -> QuerySet:
     actor = request.auth
     check_filter_ids(filters)
     custom = custom_params(request)
@@ -76,7 +84,7 @@ def _task_list(request: HttpRequest, filters: TaskFilters, ordering: str | None)
     if spec:
         used["ordering"] = tuple(selectors.SORT_COLUMN_FIELDS.get(c, c) for c in spec.columns)
     refuse_hidden_filters(actor, Task.record_type, used, custom)
-    return selectors.task_list(actor=actor, filters=filters, custom=custom)
+    return selectors.task_list(actor=actor, filters=filters, custom=custom, action=action)
 
 
 @tasks_router.get(
@@ -103,6 +111,68 @@ def list_tasks(
     )
     items = [_out(request.auth, task) for task in result.items]
     return {"items": items, "next_cursor": result.next_cursor}
+
+
+@tasks_router.get(
+    "/export",
+    response=error_responses(403, 422),
+    operation_id="export_tasks",
+    summary="Export tasks as CSV or XLSX",
+    description=(
+        "The tasks matching the filters as CSV (streamed) or XLSX (`format=xlsx`); needs the "
+        "export right. Fields hidden from you are left out."
+    ),
+    openapi_extra=CSV_RESPONSE_DOC,
+)
+def export_tasks(
+    request: HttpRequest,
+    filters: Query[TaskFilters],
+    ordering: TaskOrdering | None = None,
+    format: ExportFormat = "csv",
+) -> HttpResponseBase:
+    require_export(request.auth, Task.record_type)
+    queryset = _task_list(request, filters, ordering, Action.EXPORT)
+    spec = selectors.TASK_ORDERINGS[ordering or selectors.DEFAULT_ORDERING]
+    from cyclecrm.activities.views import TASK_EXPORT
+
+    columns = export_columns(request.auth, Task.record_type, TASK_EXPORT)
+    return export_response(queryset.order_by(*spec.order_by()), columns, "tasks", format)
+
+
+@tasks_router.get(
+    "/calendar",
+    response=error_responses(403, 422),
+    operation_id="export_tasks_calendar",
+    summary="Tasks as an iCalendar file",
+    description=(
+        "The tasks matching the filters that have a due date, as VTODO entries of one .ics "
+        "calendar; needs the export right."
+    ),
+    openapi_extra=ICS_RESPONSE_DOC,
+)
+def export_tasks_calendar(
+    request: HttpRequest, filters: Query[TaskFilters], ordering: TaskOrdering | None = None
+) -> HttpResponseBase:
+    require_export(request.auth, Task.record_type)
+    queryset = _task_list(request, filters, ordering, Action.EXPORT).filter(due_at__isnull=False)
+    spec = selectors.TASK_ORDERINGS[ordering or selectors.DEFAULT_ORDERING]
+    body = calendar_ics(tasks=queryset.order_by(*spec.order_by()).iterator(chunk_size=2000))
+    return ics_response(body, "tasks.ics")
+
+
+@tasks_router.get(
+    "/{id}/ics",
+    response=error_responses(404, 422),
+    operation_id="get_task_ics",
+    summary="One task as an iCalendar file",
+    description="The task as a VTODO with DUE; 404 when the task has no due date.",
+    openapi_extra=ICS_RESPONSE_DOC,
+)
+def get_task_ics(request: HttpRequest, id: int = RecordId) -> HttpResponseBase:
+    task = selectors.task_get(actor=request.auth, pk=id)
+    if task.due_at is None:
+        raise NotFound("Only a task with a due date has a calendar entry.")
+    return ics_response(calendar_ics(tasks=[task]), f"task-{task.pk}.ics")
 
 
 @tasks_router.get(

@@ -5,7 +5,7 @@ activities.timeline (reads); interactions the caller may not read are 404 everyw
 from collections.abc import Callable
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
 
@@ -24,6 +24,7 @@ from cyclecrm.activities.interaction_schemas import (
 )
 from cyclecrm.activities.models import Channel, Interaction
 from cyclecrm.api.lists import (
+    CSV_RESPONSE_DOC,
     CUSTOM_FILTER_DOC,
     PageParams,
     check_filter_ids,
@@ -34,7 +35,9 @@ from cyclecrm.api.lists import (
 from cyclecrm.api.record_routes import add_record_routes
 from cyclecrm.api.schemas import RecordId, error_responses, visible_record
 from cyclecrm.contacts.models import Contact
+from cyclecrm.core.export import ExportFormat, export_columns, export_response, require_export
 from cyclecrm.core.pagination import paginate
+from cyclecrm.identity.models import Action
 
 interactions_router = Router(tags=["activities"])
 
@@ -115,6 +118,71 @@ def list_activities(
         cursor=page.cursor,
     )
     return {"items": [_out(actor, row) for row in result.items], "next_cursor": result.next_cursor}
+
+
+INTERACTION_EXPORT_COLUMNS = (
+    "id", "channel", "direction", "subject", "occurred_at", "starts_at", "ends_at", "location",
+    "contact_id", "account_id", "lead_id", "opportunity_id", "case_id", "owner_id", "team_id",
+    "external_id", "tags", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def _export_list(request: HttpRequest, filters: InteractionFilters, ordering: str | None) -> Any:
+    actor = request.auth
+    require_export(actor, Interaction.record_type)
+    check_filter_ids(filters)
+    custom = custom_params(request)
+    used = filter_fields(filters, aliases=FILTER_ALIASES)
+    spec = timeline.INTERACTION_ORDERINGS[ordering or timeline.DEFAULT_ORDERING]
+    used["ordering"] = spec.columns
+    refuse_hidden_filters(actor, Interaction.record_type, used, custom)
+    rows = timeline.interaction_list(
+        actor=actor, filters=filters, custom=custom, action=Action.EXPORT
+    )
+    return rows.order_by(*spec.order_by())
+
+
+@interactions_router.get(
+    "/export",
+    response=error_responses(403, 422),
+    operation_id="export_activities",
+    summary="Export interactions as CSV or XLSX",
+    description=(
+        "The interactions matching the filters as CSV (streamed) or XLSX (`format=xlsx`); "
+        "needs the export right. Bodies are not exported; fields hidden from you are left out."
+    ),
+    openapi_extra=CSV_RESPONSE_DOC,
+)
+def export_activities(
+    request: HttpRequest,
+    filters: Query[InteractionFilters],
+    ordering: InteractionOrdering | None = None,
+    format: ExportFormat = "csv",
+) -> HttpResponseBase:
+    queryset = _export_list(request, filters, ordering)
+    columns = export_columns(request.auth, Interaction.record_type, INTERACTION_EXPORT_COLUMNS)
+    return export_response(queryset, columns, "interactions", format)
+
+
+@interactions_router.get(
+    "/calendar",
+    response=error_responses(403, 422),
+    operation_id="export_activities_calendar",
+    summary="Meetings as an iCalendar file",
+    description="The meetings among the filtered interactions as one .ics; needs the export right.",
+    openapi_extra=ICS_DOC,
+)
+def export_activities_calendar(
+    request: HttpRequest,
+    filters: Query[InteractionFilters],
+    ordering: InteractionOrdering | None = None,
+) -> HttpResponseBase:
+    from cyclecrm.dataquality.interchange.ical import calendar_ics
+    from cyclecrm.dataquality.interchange.responses import ics_response
+
+    queryset = _export_list(request, filters, ordering).filter(channel=Channel.MEETING)
+    body = calendar_ics(meetings=queryset.iterator(chunk_size=2000))
+    return ics_response(body, "meetings.ics")
 
 
 @interactions_router.get(

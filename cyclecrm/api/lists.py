@@ -133,8 +133,16 @@ def csv_response(lines: Iterator[str], basename: str) -> StreamingHttpResponse:
 CSV_RESPONSE_DOC = {
     "responses": {
         "200": {
-            "description": "CSV, one row per record, header row first.",
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": (
+                "One row per record, header row first: CSV (`format=csv`, the default) or "
+                "an XLSX workbook (`format=xlsx`)."
+            ),
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+            },
         }
     }
 }

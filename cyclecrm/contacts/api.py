@@ -4,7 +4,7 @@ contacts.selectors. Records the caller may not read are 404 everywhere, lists in
 from typing import Any, Literal
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from ninja import Query, Router, Status
 
 from cyclecrm.activities.interaction_api import add_timeline_route
@@ -13,7 +13,6 @@ from cyclecrm.api.lists import (
     CUSTOM_FILTER_DOC,
     PageParams,
     check_filter_ids,
-    csv_response,
     custom_params,
     filter_fields,
     ordering_fields,
@@ -40,10 +39,14 @@ from cyclecrm.contacts.schemas import (
     ContactOut,
     ContactPatchIn,
 )
-from cyclecrm.core.errors import Forbidden
-from cyclecrm.core.export import csv_lines, export_columns
-from cyclecrm.identity import access
-from cyclecrm.identity.models import Action, Level
+from cyclecrm.core.export import ExportFormat, export_columns, export_response, require_export
+from cyclecrm.dataquality.interchange.responses import vcard_list_response, vcard_response
+from cyclecrm.identity.models import Action
+
+VCardVersion = Literal["3.0", "4.0"]
+VCARD_RESPONSE_DOC = {
+    "responses": {"200": {"description": "vCard text.", "content": {"text/vcard": {}}}}
+}
 
 accounts_router = Router(tags=["accounts"])
 contacts_router = Router(tags=["contacts"])
@@ -97,11 +100,6 @@ def _split(data: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
     return data, data.pop("tags", None), data.pop("custom", None)
 
 
-def _require_export(actor: Any, record_type: str) -> None:
-    if access.level(actor, record_type, Action.EXPORT) == Level.NONE:
-        raise Forbidden(f"You may not export {record_type} records.")
-
-
 # Accounts -------------------------------------------------------------------------------------
 
 
@@ -151,14 +149,17 @@ def list_accounts(
     openapi_extra=CSV_RESPONSE_DOC,
 )
 def export_accounts(
-    request: HttpRequest, filters: Query[AccountFilters], ordering: AccountOrdering | None = None
-) -> StreamingHttpResponse:
+    request: HttpRequest,
+    filters: Query[AccountFilters],
+    ordering: AccountOrdering | None = None,
+    format: ExportFormat = "csv",
+) -> HttpResponseBase:
     actor = request.auth
-    _require_export(actor, Account.record_type)
+    require_export(actor, Account.record_type)
     queryset = _account_list(request, filters, ordering, Action.EXPORT)
     queryset = queryset.order_by(*selectors.ACCOUNT_ORDERINGS[ordering or "name"].order_by())
     columns = export_columns(actor, Account.record_type, ACCOUNT_EXPORT_COLUMNS)
-    return csv_response(csv_lines(queryset, columns), "accounts")
+    return export_response(queryset, columns, "accounts", format)
 
 
 @accounts_router.get(
@@ -298,14 +299,55 @@ def list_contacts(
     openapi_extra=CSV_RESPONSE_DOC,
 )
 def export_contacts(
-    request: HttpRequest, filters: Query[ContactFilters], ordering: ContactOrdering | None = None
-) -> StreamingHttpResponse:
+    request: HttpRequest,
+    filters: Query[ContactFilters],
+    ordering: ContactOrdering | None = None,
+    format: ExportFormat = "csv",
+) -> HttpResponseBase:
     actor = request.auth
-    _require_export(actor, Contact.record_type)
+    require_export(actor, Contact.record_type)
     queryset = _contact_list(request, filters, ordering, Action.EXPORT)
     queryset = queryset.order_by(*selectors.CONTACT_ORDERINGS[ordering or "name"].order_by())
     columns = export_columns(actor, Contact.record_type, CONTACT_EXPORT_COLUMNS)
-    return csv_response(csv_lines(queryset, columns), "contacts")
+    return export_response(queryset, columns, "contacts", format)
+
+
+@contacts_router.get(
+    "/vcard",
+    response=error_responses(403, 422),
+    operation_id="export_contacts_vcard",
+    summary="Export contacts as vCards",
+    description=(
+        "The contacts matching the filters as one .vcf (`version` 3.0 or 4.0, streamed); "
+        "needs the export right. Fields hidden from you are left out."
+    ),
+    openapi_extra=VCARD_RESPONSE_DOC,
+)
+def export_contacts_vcard(
+    request: HttpRequest,
+    filters: Query[ContactFilters],
+    ordering: ContactOrdering | None = None,
+    version: VCardVersion = "3.0",
+) -> HttpResponseBase:
+    require_export(request.auth, Contact.record_type)
+    queryset = _contact_list(request, filters, ordering, Action.EXPORT)
+    queryset = queryset.order_by(*selectors.CONTACT_ORDERINGS[ordering or "name"].order_by())
+    return vcard_list_response(request.auth, queryset, version)
+
+
+@contacts_router.get(
+    "/{id}/vcard",
+    response=error_responses(404, 422),
+    operation_id="get_contact_vcard",
+    summary="One contact as a vCard",
+    description="The contact as a vCard (`version` 3.0 or 4.0), without fields hidden from you.",
+    openapi_extra=VCARD_RESPONSE_DOC,
+)
+def get_contact_vcard(
+    request: HttpRequest, id: int = RecordId, version: VCardVersion = "3.0"
+) -> HttpResponseBase:
+    contact = selectors.contact_get(actor=request.auth, pk=id)
+    return vcard_response(request.auth, contact, version)
 
 
 @contacts_router.get(

@@ -5,7 +5,7 @@ everywhere, lists and exports included."""
 from typing import Any, Literal
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from ninja import Query, Router, Status
 
 from cyclecrm.activities.interaction_api import add_timeline_route
@@ -14,7 +14,6 @@ from cyclecrm.api.lists import (
     CUSTOM_FILTER_DOC,
     PageParams,
     check_filter_ids,
-    csv_response,
     custom_params,
     filter_fields,
     ordering_fields,
@@ -23,11 +22,9 @@ from cyclecrm.api.lists import (
 )
 from cyclecrm.api.record_routes import add_record_routes
 from cyclecrm.api.schemas import RecordId, cursor_page, error_responses, visible_record
-from cyclecrm.core.errors import Forbidden
-from cyclecrm.core.export import csv_lines, export_columns
+from cyclecrm.core.export import ExportFormat, export_columns, export_response, require_export
 from cyclecrm.core.pagination import paginate
-from cyclecrm.identity import access
-from cyclecrm.identity.models import Action, Level
+from cyclecrm.identity.models import Action
 from cyclecrm.leads import selectors, services
 from cyclecrm.leads.filters import LEAD_SEARCH_FIELDS, LeadFilters
 from cyclecrm.leads.models import Lead
@@ -123,15 +120,17 @@ def list_leads(
     openapi_extra=CSV_RESPONSE_DOC,
 )
 def export_leads(
-    request: HttpRequest, filters: Query[LeadFilters], ordering: LeadOrdering | None = None
-) -> StreamingHttpResponse:
+    request: HttpRequest,
+    filters: Query[LeadFilters],
+    ordering: LeadOrdering | None = None,
+    format: ExportFormat = "csv",
+) -> HttpResponseBase:
     actor = request.auth
-    if access.level(actor, Lead.record_type, Action.EXPORT) == Level.NONE:
-        raise Forbidden("You may not export leads.")
+    require_export(actor, Lead.record_type)
     queryset = _lead_list(request, filters, ordering, Action.EXPORT)
     spec = selectors.LEAD_ORDERINGS[ordering or DEFAULT_ORDERING]
     columns = export_columns(actor, Lead.record_type, LEAD_EXPORT_COLUMNS)
-    return csv_response(csv_lines(queryset.order_by(*spec.order_by()), columns), "leads")
+    return export_response(queryset.order_by(*spec.order_by()), columns, "leads", format)
 
 
 @leads_router.get(

@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
@@ -16,7 +16,6 @@ from cyclecrm.api.lists import (
     CUSTOM_FILTER_DOC,
     PageParams,
     check_filter_ids,
-    csv_response,
     custom_params,
     filter_fields,
     ordering_fields,
@@ -25,11 +24,10 @@ from cyclecrm.api.lists import (
 )
 from cyclecrm.api.record_routes import add_record_routes
 from cyclecrm.api.schemas import MAX_ID, RecordId, cursor_page, error_responses, visible_record
-from cyclecrm.core.errors import Forbidden, ValidationFailed
-from cyclecrm.core.export import csv_lines, export_columns
+from cyclecrm.core.errors import ValidationFailed
+from cyclecrm.core.export import ExportFormat, export_columns, export_response, require_export
 from cyclecrm.core.pagination import orderings_with_reverse, paginate
-from cyclecrm.identity import access
-from cyclecrm.identity.models import Action, Level
+from cyclecrm.identity.models import Action
 from cyclecrm.pipeline import analytics, selectors, services
 from cyclecrm.pipeline.filters import OPPORTUNITY_FILTER_FIELDS, OpportunityFilters
 from cyclecrm.pipeline.models import Onboarding, OnboardingTemplate, Opportunity, Pipeline
@@ -165,14 +163,14 @@ def export_opportunities(
     request: HttpRequest,
     filters: Query[OpportunityFilters],
     ordering: OpportunityOrdering | None = None,
-) -> StreamingHttpResponse:
+    format: ExportFormat = "csv",
+) -> HttpResponseBase:
     actor = request.auth
-    if access.level(actor, Opportunity.record_type, Action.EXPORT) == Level.NONE:
-        raise Forbidden("You may not export opportunity records.")
+    require_export(actor, Opportunity.record_type)
     queryset = _opportunity_list(request, filters, ordering, Action.EXPORT)
     spec = selectors.OPPORTUNITY_ORDERINGS[ordering or DEFAULT_ORDERING]
     columns = export_columns(actor, Opportunity.record_type, OPPORTUNITY_EXPORT_COLUMNS)
-    return csv_response(csv_lines(queryset.order_by(*spec.order_by()), columns), "opportunities")
+    return export_response(queryset.order_by(*spec.order_by()), columns, "opportunities", format)
 
 
 @opportunities_router.get(

@@ -93,6 +93,8 @@ SETTINGS = [
     ("Review requests", "review_policy_list", "chat-square-heart", "review_policy"),
     ("Service levels", "support_settings", "stopwatch", "sla_policy"),
     ("Background jobs", "job_list", "gear-wide-connected", "job"),
+    ("Full export", "full_export_list", "archive", "role"),
+    ("Calendar feed", "calendar_feed_settings", "calendar-week", None),
 ]
 
 

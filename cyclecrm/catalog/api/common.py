@@ -3,22 +3,21 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 from cyclecrm.api.lists import (
     CUSTOM_FILTER_DOC,
     check_filter_ids,
-    csv_response,
     custom_params,
     filter_fields,
     ordering_fields,
     refuse_hidden_filters,
 )
-from cyclecrm.core.errors import Forbidden
-from cyclecrm.core.export import csv_lines, export_columns
+from cyclecrm.core.export import export_columns, require_export
+from cyclecrm.core.export import export_response as file_response
 from cyclecrm.core.pagination import Ordering
-from cyclecrm.identity import access
-from cyclecrm.identity.models import Action, Level
+
+__all__ = ["require_export"]
 
 COMMON_ALIASES = {
     "tag": ("tags",),
@@ -78,11 +77,7 @@ def export_response(
     columns: tuple[str, ...],
     ordering: Ordering,
     basename: str,
-) -> StreamingHttpResponse:
+    fmt: str = "csv",
+) -> HttpResponseBase:
     shown = export_columns(request.auth, record_type, columns)
-    return csv_response(csv_lines(queryset.order_by(*ordering.order_by()), shown), basename)
-
-
-def require_export(actor: Any, record_type: str) -> None:
-    if access.level(actor, record_type, Action.EXPORT) == Level.NONE:
-        raise Forbidden(f"You may not export {record_type} records.")
+    return file_response(queryset.order_by(*ordering.order_by()), shown, basename, fmt)

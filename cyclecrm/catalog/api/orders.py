@@ -2,7 +2,7 @@
 
 from typing import Any, Literal
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from ninja import Query, Router, Status
 
 from cyclecrm.api.lists import CSV_RESPONSE_DOC, PageParams, page_body
@@ -26,6 +26,7 @@ from cyclecrm.catalog.schemas import (
     OrderPatchIn,
     OrderStatusIn,
 )
+from cyclecrm.core.export import ExportFormat
 from cyclecrm.identity.models import Action
 
 orders_router = Router(tags=["orders"])
@@ -97,8 +98,11 @@ def list_orders(
     openapi_extra=CSV_RESPONSE_DOC,
 )
 def export_orders(
-    request: HttpRequest, filters: Query[OrderFilters], ordering: OrderOrdering | None = None
-) -> StreamingHttpResponse:
+    request: HttpRequest,
+    filters: Query[OrderFilters],
+    ordering: OrderOrdering | None = None,
+    format: ExportFormat = "csv",
+) -> HttpResponseBase:
     require_export(request.auth, Order.record_type)
     return export_response(
         request,
@@ -107,6 +111,7 @@ def export_orders(
         columns=ORDER_EXPORT_COLUMNS,
         ordering=selectors.ORDER_ORDERINGS[ordering or DEFAULT_ORDERING],
         basename="orders",
+        fmt=format,
     )
 
 

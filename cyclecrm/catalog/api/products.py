@@ -3,7 +3,7 @@ services and selectors."""
 
 from typing import Any, Literal
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -32,6 +32,7 @@ from cyclecrm.catalog.schemas import (
 )
 from cyclecrm.catalog.services.common import currency_code
 from cyclecrm.core.errors import ValidationFailed
+from cyclecrm.core.export import ExportFormat
 from cyclecrm.identity.models import Action
 
 products_router = Router(tags=["products"])
@@ -95,8 +96,11 @@ def list_products(
     openapi_extra=CSV_RESPONSE_DOC,
 )
 def export_products(
-    request: HttpRequest, filters: Query[ProductFilters], ordering: ProductOrdering | None = None
-) -> StreamingHttpResponse:
+    request: HttpRequest,
+    filters: Query[ProductFilters],
+    ordering: ProductOrdering | None = None,
+    format: ExportFormat = "csv",
+) -> HttpResponseBase:
     require_export(request.auth, Product.record_type)
     return export_response(
         request,
@@ -105,6 +109,7 @@ def export_products(
         columns=PRODUCT_EXPORT_COLUMNS,
         ordering=selectors.PRODUCT_ORDERINGS[ordering or DEFAULT_ORDERING],
         basename="products",
+        fmt=format,
     )
 
 

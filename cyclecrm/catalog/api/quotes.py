@@ -2,7 +2,7 @@
 
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from ninja import Query, Router, Status
 
 from cyclecrm.api.lists import CSV_RESPONSE_DOC, PageParams, page_body
@@ -27,6 +27,7 @@ from cyclecrm.catalog.schemas import (
     QuoteOut,
     QuotePatchIn,
 )
+from cyclecrm.core.export import ExportFormat
 from cyclecrm.identity.models import Action
 
 quotes_router = Router(tags=["quotes"])
@@ -103,8 +104,11 @@ def list_quotes(
     openapi_extra=CSV_RESPONSE_DOC,
 )
 def export_quotes(
-    request: HttpRequest, filters: Query[QuoteFilters], ordering: QuoteOrdering | None = None
-) -> StreamingHttpResponse:
+    request: HttpRequest,
+    filters: Query[QuoteFilters],
+    ordering: QuoteOrdering | None = None,
+    format: ExportFormat = "csv",
+) -> HttpResponseBase:
     require_export(request.auth, Quote.record_type)
     return export_response(
         request,
@@ -113,6 +117,7 @@ def export_quotes(
         columns=QUOTE_EXPORT_COLUMNS,
         ordering=selectors.QUOTE_ORDERINGS[ordering or DEFAULT_ORDERING],
         basename="quotes",
+        fmt=format,
     )
 
 

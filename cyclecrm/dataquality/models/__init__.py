@@ -16,6 +16,7 @@ from cyclecrm.dataquality.models.imports import (
     ImportStatus,
     SavedMapping,
 )
+from cyclecrm.dataquality.models.interchange import CalendarFeed, ExportStatus, FullExport
 from cyclecrm.dataquality.models.privacy import (
     ConsentPurpose,
     ConsentRecord,
@@ -24,6 +25,7 @@ from cyclecrm.dataquality.models.privacy import (
 )
 
 __all__ = [
+    "CalendarFeed",
     "ClusterStatus",
     "ConsentPurpose",
     "ConsentRecord",
@@ -31,6 +33,8 @@ __all__ = [
     "DuplicatePair",
     "DuplicatePolicy",
     "DuplicateScan",
+    "ExportStatus",
+    "FullExport",
     "ImportJob",
     "ImportMode",
     "ImportStatus",

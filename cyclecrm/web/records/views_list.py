@@ -2,14 +2,13 @@
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from cyclecrm.core.custom_fields import definitions
 from cyclecrm.core.errors import Forbidden, ValidationFailed
-from cyclecrm.core.export import csv_lines, export_columns
+from cyclecrm.core.export import export_columns, export_response, parse_format, require_export
 from cyclecrm.core.models import CustomFieldKind
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level
@@ -105,9 +104,11 @@ def filter_controls(request: HttpRequest, ui: RecordUI, result: RecordList) -> l
 
 @crm_view
 def record_export(request: HttpRequest, ui: RecordUI) -> HttpResponse:
-    """The current filter as CSV, streamed; only rows the user may export, no hidden field."""
-    require_level(request, ui, Action.EXPORT)
+    """The current filter as CSV (streamed) or XLSX (`format=xlsx`); only rows the user may
+    export, no hidden field."""
+    require_export(request.user, ui.name)
     try:
+        fmt = parse_format(request.GET.get("format"))
         filters, custom = list_filters(request, ui)
         queryset = ui.list_selector(
             actor=request.user, filters=filters, custom=custom, action=Action.EXPORT
@@ -123,13 +124,7 @@ def record_export(request: HttpRequest, ui: RecordUI) -> HttpResponse:
         ui.orderings.get(request.GET.get("ordering", "")) or ui.orderings[ui.default_ordering]
     )
     columns = export_columns(request.user, ui.name, ui.export_columns)
-    response = StreamingHttpResponse(
-        csv_lines(queryset.order_by(*ordering.order_by()), columns),
-        content_type="text/csv; charset=utf-8",
-    )
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="{ui.name}s-{stamp}.csv"'
-    return response
+    return export_response(queryset.order_by(*ordering.order_by()), columns, f"{ui.name}s", fmt)
 
 
 @crm_view
