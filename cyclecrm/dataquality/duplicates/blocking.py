@@ -42,6 +42,12 @@ PERSON_RULES: list[tuple[str, Callable[[Person], str]]] = [
     ("postcode_first", lambda p: _join(p.postal_code, p.first_name[:1])),
     ("street_postcode", lambda p: _join(p.street[:12], p.postal_code)),
     ("city_last", lambda p: _join(p.city, phonetic(p.last_name))),
+    ("street_number_name", lambda p: _street_key(p.street)),
+    ("postcode_street_number", lambda p: _join(p.postal_code, p.street.split(" ", 1)[0])),
+    ("city_first", lambda p: _join(phonetic(p.city), p.first_name[:1])),
+    ("email_domain_initial", lambda p: _join(p.email.partition("@")[2], p.email[:1])),
+    ("city_year", lambda p: _join(p.city, p.birth_date[:4])),
+    ("city_month_day", lambda p: _join(p.city, p.birth_date[4:])),
     ("email_local", lambda p: p.email.split("@", 1)[0] if len(p.email) > 8 else ""),
     ("last_first_initial", lambda p: _join(p.last_name, p.first_name[:1], p.city[:3])),
 ]
@@ -53,6 +59,14 @@ ORGANIZATION_RULES: list[tuple[str, Callable[[Organization], str]]] = [
     ("name_phonetic", lambda o: _join(phonetic(o.name), o.city)),
     ("street_postcode", lambda o: _join(o.street[:12], o.postal_code)),
 ]
+
+
+def _street_key(street: str) -> str:
+    """House number and the phonetic code of the street's name ('' without both)."""
+    parts = street.split(" ")
+    if len(parts) < 2 or not parts[0].isdigit():
+        return ""
+    return _join(parts[0], phonetic(parts[1]))
 
 
 def rules_for(record_type: str) -> list[tuple[str, Callable]]:

@@ -18,21 +18,21 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from rapidfuzz.distance import JaroWinkler, Levenshtein
-from rapidfuzz.fuzz import token_sort_ratio
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+from rapidfuzz.fuzz import token_set_ratio, token_sort_ratio
 
 # Person records: the level weights are log2(m/u) with m and u set from general figures on
 # person data (name frequencies, a few typos per record), not fitted to any evaluation file.
 PERSON_WEIGHTS: dict[str, dict[str, float]] = {
     "first_name": {"exact": 6.0, "close": 4.0, "fuzzy": 1.5, "else": -3.5},
     "last_name": {"exact": 7.5, "close": 5.0, "fuzzy": 2.0, "else": -4.0},
-    "swapped_names": {"exact": 9.0},
-    "birth_date": {"exact": 9.0, "typo": 5.0, "year": 0.5, "else": -6.0},
+    "swapped_names": {"cost": -1.0},
+    "birth_date": {"exact": 9.0, "typo": 5.0, "near": 1.0, "else": -5.0},
     "postal_code": {"exact": 5.0, "close": 2.0, "else": -2.5},
     "street": {"exact": 7.0, "close": 4.5, "fuzzy": 1.5, "else": -2.0},
     "city": {"exact": 3.5, "close": 2.0, "else": -1.5},
     "region": {"exact": 0.5, "else": -1.5},
-    "email": {"exact": 11.0, "close": 5.0, "else": -1.5},
+    "email": {"exact": 11.0, "close": 6.0, "fuzzy": 2.5, "else": -1.5},
     "phone": {"exact": 11.0, "else": -1.5},
     "gender": {"exact": 0.3, "else": -4.0},
     "title": {"exact": 1.5, "close": 0.8, "else": -0.5},
@@ -66,8 +66,8 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "contact": Profile(weights=PERSON_WEIGHTS, prior=-14.0, threshold=0.5),
-    "lead": Profile(weights=PERSON_WEIGHTS, prior=-14.0, threshold=0.5),
+    "contact": Profile(weights=PERSON_WEIGHTS, prior=-7.0, threshold=0.5),
+    "lead": Profile(weights=PERSON_WEIGHTS, prior=-7.0, threshold=0.5),
     "account": Profile(weights=ACCOUNT_WEIGHTS, prior=-10.0, threshold=0.5),
 }
 
@@ -184,7 +184,7 @@ def _name_level(a: str, b: str, prof: Profile) -> str:
     if a == b:
         return "exact"
     sim = JaroWinkler.normalized_similarity(a, b)
-    if sim >= prof.close:
+    if sim >= prof.close or (len(a) > 3 and OSA.distance(a, b, score_cutoff=1) <= 1):
         return "close"
     if sim >= prof.fuzzy or (len(a) > 1 and len(b) > 1 and (a in b or b in a)):
         return "fuzzy"
@@ -197,15 +197,15 @@ def _date_level(a: str, b: str) -> str:
     swapped = a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6]
     if swapped or Levenshtein.distance(a, b, score_cutoff=1) <= 1:
         return "typo"
-    if a[:4] == b[:4]:
-        return "year"
+    if Levenshtein.distance(a, b, score_cutoff=2) <= 2:
+        return "near"
     return "else"
 
 
 def _text_level(a: str, b: str) -> str:
     if a == b:
         return "exact"
-    ratio = token_sort_ratio(a, b)
+    ratio = max(token_sort_ratio(a, b), token_set_ratio(a, b) - 8)
     if ratio >= 90:
         return "close"
     if ratio >= 70:
@@ -219,29 +219,34 @@ def _short_level(a: str, b: str, prof: Profile) -> str:
     return "close" if JaroWinkler.normalized_similarity(a, b) >= prof.close else "else"
 
 
+def _email_level(a: str, b: str, prof: Profile) -> str:
+    if a == b:
+        return "exact"
+    local_a, _, domain_a = a.partition("@")
+    local_b, _, domain_b = b.partition("@")
+    sim = JaroWinkler.normalized_similarity(local_a, local_b)
+    if sim >= prof.close and domain_a == domain_b:
+        return "close"
+    if sim >= prof.close or (sim >= prof.fuzzy and domain_a == domain_b):
+        return "fuzzy"
+    return "else"
+
+
 def _code_level(a: str, b: str) -> str:
     if a == b:
         return "exact"
-    return "close" if Levenshtein.distance(a, b, score_cutoff=1) <= 1 else "else"
+    return "close" if OSA.distance(a, b, score_cutoff=1) <= 1 else "else"
 
 
 def compare_persons(a: Person, b: Person, prof: Profile) -> dict[str, float]:
     """The match weight each field contributes (fields missing on either side are left out)."""
     w = prof.weights
     out: dict[str, float] = {}
-    fa, fb, la, lb = a.first_name, b.first_name, a.last_name, b.last_name
-    if fa and fb and la and lb and fa != fb and fa == lb and la == fb:
-        out["names_swapped"] = w["swapped_names"]["exact"]
-    else:
-        if fa and fb:
-            out["first_name"] = w["first_name"][_name_level(fa, fb, prof)]
-        if la and lb:
-            out["last_name"] = w["last_name"][_name_level(la, lb, prof)]
+    out.update(_names(a, b, prof))
     if a.birth_date and b.birth_date:
         out["birth_date"] = w["birth_date"][_date_level(a.birth_date, b.birth_date)]
     if a.email and b.email:
-        level = "exact" if a.email == b.email else _short_level(a.email_local, b.email_local, prof)
-        out["email"] = w["email"][level]
+        out["email"] = w["email"][_email_level(a.email, b.email, prof)]
     if a.phone and b.phone:
         out["phone"] = w["phone"]["exact" if a.phone == b.phone else "else"]
     if a.street and b.street:
@@ -259,6 +264,26 @@ def compare_persons(a: Person, b: Person, prof: Profile) -> dict[str, float]:
         if x and y:
             out[name] = w[name][_short_level(x, y, prof)]
     return out
+
+
+def _names(a: Person, b: Person, prof: Profile) -> dict[str, float]:
+    """First and last names compared straight and crossed (a name typed in the other field);
+    the better reading wins, the crossed one at the cost of the swap weight."""
+    w = prof.weights
+    straight: dict[str, float] = {}
+    if a.first_name and b.first_name:
+        straight["first_name"] = w["first_name"][_name_level(a.first_name, b.first_name, prof)]
+    if a.last_name and b.last_name:
+        straight["last_name"] = w["last_name"][_name_level(a.last_name, b.last_name, prof)]
+    crossed: dict[str, float] = {}
+    if a.first_name and b.last_name:
+        crossed["first_name"] = w["first_name"][_name_level(a.first_name, b.last_name, prof)]
+    if a.last_name and b.first_name:
+        crossed["last_name"] = w["last_name"][_name_level(a.last_name, b.first_name, prof)]
+    if not crossed or sum(crossed.values()) + w["swapped_names"]["cost"] <= sum(straight.values()):
+        return straight
+    crossed["names_swapped"] = w["swapped_names"]["cost"]
+    return crossed
 
 
 def compare_organizations(a: Organization, b: Organization, prof: Profile) -> dict[str, float]:
