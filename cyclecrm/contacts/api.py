@@ -42,6 +42,7 @@ from cyclecrm.contacts.schemas import (
 )
 from cyclecrm.core.errors import Forbidden
 from cyclecrm.core.export import csv_lines, export_columns
+from cyclecrm.dataquality.duplicates.flagging import FORCE_VALUES
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level
 
@@ -95,6 +96,12 @@ GET_DOC = "404 when it does not exist or you may not see it: the two are indisti
 def _split(data: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
     """Model fields, tags and custom values travel separately to the services."""
     return data, data.pop("tags", None), data.pop("custom", None)
+
+
+def _check(request: HttpRequest, data: dict[str, Any]) -> bool:
+    """Whether to run the likely-duplicate check: not when `force` is in the body or query."""
+    forced = data.pop("force", False) or request.GET.get("force", "").lower() in FORCE_VALUES
+    return not forced
 
 
 def _require_export(actor: Any, record_type: str) -> None:
@@ -182,7 +189,13 @@ def get_account(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
 )
 def create_account(request: HttpRequest, payload: AccountCreateIn) -> Status:
     data, tags, custom = _split(payload.model_dump(exclude_unset=True))
-    account = services.account_create(actor=request.auth, data=data, tags=tags, custom=custom)
+    account = services.account_create(
+        actor=request.auth,
+        data=data,
+        tags=tags,
+        custom=custom,
+        check_duplicates=_check(request, data),
+    )
     return Status(201, visible_record(request.auth, account, AccountOut))
 
 
@@ -198,7 +211,13 @@ def update_account(request: HttpRequest, payload: AccountPatchIn, id: int = Reco
     data, tags, custom = _split(payload.model_dump(exclude_unset=True))
     version = data.pop("version")
     account = services.account_update(
-        actor=request.auth, account=account, data=data, version=version, tags=tags, custom=custom
+        actor=request.auth,
+        account=account,
+        data=data,
+        version=version,
+        tags=tags,
+        custom=custom,
+        check_duplicates=_check(request, data),
     )
     return visible_record(request.auth, account, AccountOut)
 
@@ -332,7 +351,13 @@ def get_contact(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
 )
 def create_contact(request: HttpRequest, payload: ContactCreateIn) -> Status:
     data, tags, custom = _split(payload.model_dump(exclude_unset=True))
-    contact = services.contact_create(actor=request.auth, data=data, tags=tags, custom=custom)
+    contact = services.contact_create(
+        actor=request.auth,
+        data=data,
+        tags=tags,
+        custom=custom,
+        check_duplicates=_check(request, data),
+    )
     return Status(201, visible_record(request.auth, contact, ContactOut))
 
 
@@ -348,7 +373,13 @@ def update_contact(request: HttpRequest, payload: ContactPatchIn, id: int = Reco
     data, tags, custom = _split(payload.model_dump(exclude_unset=True))
     version = data.pop("version")
     contact = services.contact_update(
-        actor=request.auth, contact=contact, data=data, version=version, tags=tags, custom=custom
+        actor=request.auth,
+        contact=contact,
+        data=data,
+        version=version,
+        tags=tags,
+        custom=custom,
+        check_duplicates=_check(request, data),
     )
     return visible_record(request.auth, contact, ContactOut)
 
