@@ -16,7 +16,7 @@ import jellyfish
 
 from cyclecrm.dataquality.duplicates.compare import Organization, Person
 
-MAX_BLOCK = 400
+MAX_BLOCK = 100
 
 
 @lru_cache(maxsize=200_000)
@@ -44,7 +44,7 @@ PERSON_RULES: list[tuple[str, Callable[[Person], str]]] = [
     ("city_last", lambda p: _join(p.city, phonetic(p.last_name))),
     ("street_number_name", lambda p: _street_key(p.street)),
     ("postcode_street_number", lambda p: _join(p.postal_code, p.street.split(" ", 1)[0])),
-    ("city_first", lambda p: _join(phonetic(p.city), p.first_name[:1])),
+    ("city_first", lambda p: _join(phonetic(p.city), phonetic(p.first_name))),
     ("email_domain_initial", lambda p: _join(p.email.partition("@")[2], p.email[:1])),
     ("city_year", lambda p: _join(p.city, p.birth_date[:4])),
     ("city_month_day", lambda p: _join(p.city, p.birth_date[4:])),
