@@ -95,8 +95,9 @@ def fold(value: Any) -> str:
     text = str(value).strip().lower()
     if not text or text in ("nan", "none", "null"):
         return ""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(text.split())
 
 

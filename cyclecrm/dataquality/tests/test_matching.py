@@ -98,3 +98,15 @@ def test_threshold_can_be_configured_in_settings(settings):
     assert threshold("contact") == 0.9
     assert profile("contact").weights["phone"]["exact"] == 3
     assert profile("contact").weights["email"]["exact"] == 11.0
+
+
+def test_candidate_lookup_costs_the_same_queries_for_many_candidates(
+    admin, rep_a, django_assert_max_num_queries
+):
+    for n in range(30):
+        make_contact(rep_a, first_name="Ann", last_name="Lee", email=f"ann{n}@lee.example")
+    data = {"first_name": "Ann", "last_name": "Lee", "email": "ann0@lee.example"}
+    find_candidates(actor=rep_a, record_type="contact", data=data)  # warm the access cache
+    with django_assert_max_num_queries(3):
+        found = find_candidates(actor=rep_a, record_type="contact", data=data, limit=50)
+    assert len(found) == 30
