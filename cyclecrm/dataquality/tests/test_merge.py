@@ -185,3 +185,27 @@ def test_account_merge_moves_contacts_and_unlinks_self_parent(admin):
     assert Account.objects.get(pk=survivor.pk).parent_id == merged.pk
     assert Account.objects.get(pk=child.pk).parent_id == merged.pk
     assert Contact.objects.get(pk=person.pk).account_id == merged.pk
+
+
+def test_lead_merge_moves_tasks_and_status_changes_and_undo_restores(admin):
+    from cyclecrm.leads.models import Lead, LeadStatusChange
+    from cyclecrm.leads.tests.factories import make_lead
+
+    survivor = make_lead(admin, last_name="Lee", company="Acme")
+    merged = make_lead(admin, last_name="Lee", company="ACME", email="lee@acme.test")
+    Task.objects.create(title="Call", lead=merged)
+    LeadStatusChange.objects.create(lead=merged, to_status=merged.status, actor=admin)
+    merge = record_merge(
+        actor=admin,
+        type_key="lead",
+        survivor_id=survivor.pk,
+        merged_id=merged.pk,
+        choices={"email": merged.pk},
+    )
+    assert Lead.objects.get(pk=survivor.pk).email == "lee@acme.test"
+    assert Task.objects.get().lead_id == survivor.pk
+    assert not LeadStatusChange.objects.filter(lead_id=merged.pk).exists()
+    merge_undo(actor=admin, merge=merge)
+    assert Task.objects.get().lead_id == merged.pk
+    assert LeadStatusChange.objects.filter(lead_id=merged.pk).count() == 1
+    assert Lead.objects.get(pk=survivor.pk).email == survivor.email != "lee@acme.test"
