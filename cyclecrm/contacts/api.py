@@ -40,6 +40,7 @@ from cyclecrm.contacts.schemas import (
     ContactPatchIn,
 )
 from cyclecrm.core.export import ExportFormat, export_columns, export_response, require_export
+from cyclecrm.dataquality.duplicates.flagging import FORCE_VALUES
 from cyclecrm.dataquality.interchange.responses import vcard_list_response, vcard_response
 from cyclecrm.identity.models import Action
 
@@ -98,6 +99,12 @@ GET_DOC = "404 when it does not exist or you may not see it: the two are indisti
 def _split(data: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
     """Model fields, tags and custom values travel separately to the services."""
     return data, data.pop("tags", None), data.pop("custom", None)
+
+
+def _check(request: HttpRequest, data: dict[str, Any]) -> bool:
+    """Whether to run the likely-duplicate check: not when `force` is in the body or query."""
+    forced = data.pop("force", False) or request.GET.get("force", "").lower() in FORCE_VALUES
+    return not forced
 
 
 # Accounts -------------------------------------------------------------------------------------
@@ -183,7 +190,13 @@ def get_account(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
 )
 def create_account(request: HttpRequest, payload: AccountCreateIn) -> Status:
     data, tags, custom = _split(payload.model_dump(exclude_unset=True))
-    account = services.account_create(actor=request.auth, data=data, tags=tags, custom=custom)
+    account = services.account_create(
+        actor=request.auth,
+        data=data,
+        tags=tags,
+        custom=custom,
+        check_duplicates=_check(request, data),
+    )
     return Status(201, visible_record(request.auth, account, AccountOut))
 
 
@@ -199,7 +212,13 @@ def update_account(request: HttpRequest, payload: AccountPatchIn, id: int = Reco
     data, tags, custom = _split(payload.model_dump(exclude_unset=True))
     version = data.pop("version")
     account = services.account_update(
-        actor=request.auth, account=account, data=data, version=version, tags=tags, custom=custom
+        actor=request.auth,
+        account=account,
+        data=data,
+        version=version,
+        tags=tags,
+        custom=custom,
+        check_duplicates=_check(request, data),
     )
     return visible_record(request.auth, account, AccountOut)
 
@@ -374,7 +393,13 @@ def get_contact(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
 )
 def create_contact(request: HttpRequest, payload: ContactCreateIn) -> Status:
     data, tags, custom = _split(payload.model_dump(exclude_unset=True))
-    contact = services.contact_create(actor=request.auth, data=data, tags=tags, custom=custom)
+    contact = services.contact_create(
+        actor=request.auth,
+        data=data,
+        tags=tags,
+        custom=custom,
+        check_duplicates=_check(request, data),
+    )
     return Status(201, visible_record(request.auth, contact, ContactOut))
 
 
@@ -390,7 +415,13 @@ def update_contact(request: HttpRequest, payload: ContactPatchIn, id: int = Reco
     data, tags, custom = _split(payload.model_dump(exclude_unset=True))
     version = data.pop("version")
     contact = services.contact_update(
-        actor=request.auth, contact=contact, data=data, version=version, tags=tags, custom=custom
+        actor=request.auth,
+        contact=contact,
+        data=data,
+        version=version,
+        tags=tags,
+        custom=custom,
+        check_duplicates=_check(request, data),
     )
     return visible_record(request.auth, contact, ContactOut)
 

@@ -16,6 +16,11 @@ from pydantic import Field
 from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema, tag_names
 from cyclecrm.contacts.models import Gender, LifecycleStage
 
+FORCE_DOC = (
+    "Save even when the record looks like an existing one (without it: 409 `likely_duplicate` "
+    "with `error.candidates`). Also accepted as the query parameter `?force=true`."
+)
+
 COUNTRY_INPUT_MAX = 100
 TagName = Annotated[str, Field(max_length=64)]
 GenderValue = Literal[tuple([*Gender.values, ""])]
@@ -85,6 +90,7 @@ class AccountFieldsIn(RecordIn):
 
 class AccountCreateIn(AccountFieldsIn):
     name: str = Field(min_length=1, max_length=200)
+    force: bool = Field(False, description=FORCE_DOC)
 
 
 class AccountPatchIn(AccountFieldsIn):
@@ -92,6 +98,7 @@ class AccountPatchIn(AccountFieldsIn):
 
     version: int = Field(ge=1, le=MAX_ID, description=VERSION_DOC)
     name: str | None = Field(None, min_length=1, max_length=200)
+    force: bool = Field(False, description=FORCE_DOC)
 
 
 class AccountOut(RecordOut):
@@ -149,6 +156,7 @@ class ContactFieldsIn(RecordIn):
 
 class ContactCreateIn(ContactFieldsIn):
     last_name: str = Field(min_length=1, max_length=100)
+    force: bool = Field(False, description=FORCE_DOC)
     referral_code: str | None = Field(
         None,
         max_length=40,
@@ -164,6 +172,7 @@ class ContactPatchIn(ContactFieldsIn):
 
     version: int = Field(ge=1, le=MAX_ID, description=VERSION_DOC)
     last_name: str | None = Field(None, min_length=1, max_length=100)
+    force: bool = Field(False, description=FORCE_DOC)
 
 
 class ContactOut(RecordOut):

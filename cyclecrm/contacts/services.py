@@ -19,6 +19,7 @@ from cyclecrm.contacts.normalize import (
 )
 from cyclecrm.core.errors import FieldErrors
 from cyclecrm.core.records import record_create, record_delete, record_update
+from cyclecrm.dataquality.duplicates.flagging import duplicate_check
 from cyclecrm.identity import access
 from cyclecrm.identity.models import User
 
@@ -130,11 +131,14 @@ def account_create(
     data: dict[str, Any],
     tags: Iterable[str] | None = None,
     custom: dict[str, Any] | None = None,
+    check_duplicates: bool = False,
 ) -> Account:
     data = _normalize_account(data)
     errors = FieldErrors()
     _check_visible_link(actor, data, "parent_id", Account, errors)
     errors.raise_if_any()
+    if check_duplicates:
+        duplicate_check(actor=actor, record_type="account", data=data)
     return record_create(actor=actor, model=Account, data=data, tags=tags, custom=custom)
 
 
@@ -146,6 +150,7 @@ def account_update(
     version: int | None,
     tags: Iterable[str] | None = None,
     custom: dict[str, Any] | None = None,
+    check_duplicates: bool = False,
 ) -> Account:
     data = _normalize_account(data)
     errors = FieldErrors()
@@ -153,6 +158,8 @@ def account_update(
     if data.get("parent_id") is not None and _creates_cycle(account, data["parent_id"]):
         errors.add("parent_id", "An account cannot be its own parent or ancestor.")
     errors.raise_if_any()
+    if check_duplicates:
+        duplicate_check(actor=actor, record_type="account", data=data, instance=account)
     return record_update(
         actor=actor, instance=account, data=data, version=version, tags=tags, custom=custom
     )
@@ -180,6 +187,7 @@ def contact_create(
     tags: Iterable[str] | None = None,
     custom: dict[str, Any] | None = None,
     referral_source: str = "api",
+    check_duplicates: bool = False,
 ) -> Contact:
     """A `referral_code` in `data` attributes the contact to the code's contact (422 on
     `referral_code` when unknown; see loyalty.referrals)."""
@@ -191,6 +199,8 @@ def contact_create(
     errors = FieldErrors()
     _check_visible_link(actor, data, "account_id", Account, errors)
     errors.raise_if_any()
+    if check_duplicates:
+        duplicate_check(actor=actor, record_type="contact", data=data)
     _stamp_consent(data, None)
     if code is None:
         return record_create(actor=actor, model=Contact, data=data, tags=tags, custom=custom)
@@ -209,11 +219,14 @@ def contact_update(
     version: int | None,
     tags: Iterable[str] | None = None,
     custom: dict[str, Any] | None = None,
+    check_duplicates: bool = False,
 ) -> Contact:
     data = _normalize_contact(data)
     errors = FieldErrors()
     _check_visible_link(actor, data, "account_id", Account, errors)
     errors.raise_if_any()
+    if check_duplicates:
+        duplicate_check(actor=actor, record_type="contact", data=data, instance=contact)
     _stamp_consent(data, contact)
     return record_update(
         actor=actor, instance=contact, data=data, version=version, tags=tags, custom=custom

@@ -24,6 +24,7 @@ from cyclecrm.api.record_routes import add_record_routes
 from cyclecrm.api.schemas import RecordId, cursor_page, error_responses, visible_record
 from cyclecrm.core.export import ExportFormat, export_columns, export_response, require_export
 from cyclecrm.core.pagination import paginate
+from cyclecrm.dataquality.duplicates.flagging import FORCE_VALUES
 from cyclecrm.identity.models import Action
 from cyclecrm.leads import selectors, services
 from cyclecrm.leads.filters import LEAD_SEARCH_FIELDS, LeadFilters
@@ -67,6 +68,12 @@ __all__ = ["assignment_rules_router", "grades_router", "leads_router", "scoring_
 
 def _split(data: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
     return data, data.pop("tags", None), data.pop("custom", None)
+
+
+def _check(request: HttpRequest, data: dict[str, Any]) -> bool:
+    """Whether to run the likely-duplicate check: not when `force` is in the body or query."""
+    forced = data.pop("force", False) or request.GET.get("force", "").lower() in FORCE_VALUES
+    return not forced
 
 
 def _lead_list(
@@ -157,7 +164,13 @@ def get_lead(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
 )
 def create_lead(request: HttpRequest, payload: LeadCreateIn) -> Status:
     data, tags, custom = _split(payload.model_dump(exclude_unset=True))
-    lead = services.lead_create(actor=request.auth, data=data, tags=tags, custom=custom)
+    lead = services.lead_create(
+        actor=request.auth,
+        data=data,
+        tags=tags,
+        custom=custom,
+        check_duplicates=_check(request, data),
+    )
     return Status(201, visible_record(request.auth, lead, LeadOut))
 
 
@@ -176,7 +189,13 @@ def update_lead(request: HttpRequest, payload: LeadPatchIn, id: int = RecordId) 
     data, tags, custom = _split(payload.model_dump(exclude_unset=True))
     version = data.pop("version")
     services.lead_update(
-        actor=request.auth, lead=lead, data=data, version=version, tags=tags, custom=custom
+        actor=request.auth,
+        lead=lead,
+        data=data,
+        version=version,
+        tags=tags,
+        custom=custom,
+        check_duplicates=_check(request, data),
     )
     return visible_record(request.auth, lead, LeadOut)
 

@@ -13,7 +13,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema
-from cyclecrm.contacts.schemas import COUNTRY_INPUT_MAX, VERSION_DOC, RecordIn, RecordOut
+from cyclecrm.contacts.schemas import (
+    COUNTRY_INPUT_MAX,
+    FORCE_DOC,
+    VERSION_DOC,
+    RecordIn,
+    RecordOut,
+)
 from cyclecrm.leads.models import (
     AssignmentKind,
     Authority,
@@ -89,6 +95,7 @@ class LeadCreateIn(LeadFieldsIn):
     """Give at least a name, a company or an e-mail address. Without `owner_id` the assignment
     rules pick the owner (you, when none matches)."""
 
+    force: bool = Field(False, description=FORCE_DOC)
     referral_code: str | None = Field(
         None,
         max_length=40,
@@ -103,6 +110,7 @@ class LeadPatchIn(LeadFieldsIn):
     """Only the fields sent change. The status changes through `POST /leads/{id}/status`."""
 
     version: int = Field(ge=1, le=MAX_ID, description=VERSION_DOC)
+    force: bool = Field(False, description=FORCE_DOC)
 
 
 class ScoreLine(OutputSchema):

@@ -72,6 +72,12 @@ MORE = [
             ("Clusters", "cluster_page", "diagram-3-fill", "model_run"),
         ],
     ),
+    (
+        "Data quality",
+        [
+            ("Duplicate review", "duplicate_queue", "intersect", "duplicate"),
+        ],
+    ),
 ]
 SETTINGS = [
     ("Users", "user_list", "people", "user"),

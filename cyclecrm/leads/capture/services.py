@@ -27,6 +27,7 @@ from cyclecrm.core.events import Event, emit
 from cyclecrm.core.history import history_record
 from cyclecrm.core.models import HistoryAction
 from cyclecrm.core.records import record_update
+from cyclecrm.dataquality.duplicates.flagging import flag_new_record
 from cyclecrm.identity.models import User
 from cyclecrm.identity.system import system_actor
 from cyclecrm.leads.capture import selectors
@@ -194,6 +195,7 @@ def _lead_for(
         if consent_now:
             data |= {"consent_email": True, "consent_text": form.consent_text}
         lead = lead_create(actor=actor, data=data, referral_source="form")
+        flag_new_record(actor=actor, instance=lead)
         if consent_now:
             _stamp_consent_time(actor, lead, now)
         return lead, False

@@ -22,6 +22,7 @@ from cyclecrm.core.errors import Conflict, FieldErrors, Forbidden, NotFound, Val
 from cyclecrm.core.events import Event, emit
 from cyclecrm.core.money import parse_decimal
 from cyclecrm.core.records import record_create, record_delete, record_update
+from cyclecrm.dataquality.duplicates.flagging import duplicate_check
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, User
 from cyclecrm.leads.models import Lead, LeadStatus, LeadStatusChange
@@ -99,6 +100,7 @@ def lead_create(
     custom: dict[str, Any] | None = None,
     assign: bool = True,
     referral_source: str = "api",
+    check_duplicates: bool = False,
 ) -> Lead:
     """Create a lead. Without an owner in `data` and with `assign`, the first matching
     assignment rule picks the owner (recorded in history); the score is computed and stored.
@@ -110,6 +112,8 @@ def lead_create(
     code = referral_code_resolve(data.pop("referral_code", None), strict=referral_source != "form")
     data = normalize_lead(data)
     _require_named(data)
+    if check_duplicates:
+        duplicate_check(actor=actor, record_type="lead", data=data)
     _stamp_consent(data, None)
     by_rule = assign and data.get("owner_id") is None
     if code is not None:
@@ -167,10 +171,13 @@ def lead_update(
     version: int | None,
     tags: Iterable[str] | None = None,
     custom: dict[str, Any] | None = None,
+    check_duplicates: bool = False,
 ) -> Lead:
     require_right(actor, Action.EDIT, lead)
     _refuse_converted(lead)
     data = normalize_lead(data)
+    if check_duplicates:
+        duplicate_check(actor=actor, record_type="lead", data=data, instance=lead)
     merged = {name: getattr(lead, name) for name in ("last_name", "first_name", "company")}
     merged["email"] = lead.email
     merged.update({k: v for k, v in data.items() if k in merged})

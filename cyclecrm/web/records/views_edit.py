@@ -15,6 +15,7 @@ from cyclecrm.core.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from cyclecrm.dataquality.duplicates.flagging import CHECKED_TYPES, FORCE_VALUES, LikelyDuplicate
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action
 from cyclecrm.identity.services import share_create, share_delete
@@ -44,6 +45,13 @@ def _field_error(exc: CrmError) -> bool:
     )
 
 
+def _duplicate_check(request: HttpRequest, ui: RecordUI) -> dict[str, bool]:
+    """Ask the service for the likely-duplicate check, unless "Save anyway" was pressed."""
+    if ui.name not in CHECKED_TYPES:
+        return {}
+    return {"check_duplicates": request.POST.get("force", "").lower() not in FORCE_VALUES}
+
+
 def _render_form(
     request: HttpRequest,
     ui: RecordUI,
@@ -52,6 +60,7 @@ def _render_form(
     instance: Any = None,
     status: int = 200,
     conflict: bool = False,
+    duplicates: list[dict[str, Any]] | None = None,
 ) -> HttpResponse:
     context = {
         "ui": ui,
@@ -59,6 +68,7 @@ def _render_form(
         "sections": form.layout(ui.field_groups),
         "object": instance,
         "conflict": conflict,
+        "duplicates": duplicates,
     }
     return render(request, "web/records/form.html", context, status=status)
 
@@ -74,7 +84,15 @@ def record_create(request: HttpRequest, ui: RecordUI) -> HttpResponse:
         return _render_form(request, ui, form, status=422)
     data, tags, custom = form.service_arguments()
     try:
-        instance = ui.create(actor=request.user, data=data, tags=tags, custom=custom)
+        instance = ui.create(
+            actor=request.user,
+            data=data,
+            tags=tags,
+            custom=custom,
+            **_duplicate_check(request, ui),
+        )
+    except LikelyDuplicate as exc:
+        return _render_form(request, ui, form, status=409, duplicates=exc.candidates)
     except CrmError as exc:
         if not _field_error(exc):
             raise
@@ -101,6 +119,11 @@ def record_edit(request: HttpRequest, ui: RecordUI, pk: int) -> HttpResponse:
             version=form.cleaned_data.get("version"),
             tags=tags,
             custom=custom,
+            **_duplicate_check(request, ui),
+        )
+    except LikelyDuplicate as exc:
+        return _render_form(
+            request, ui, form, instance=instance, status=409, duplicates=exc.candidates
         )
     except VersionConflict:
         form.add_error(None, CONFLICT_MESSAGE)

@@ -25,7 +25,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 RESULTS_DIR = Path("bench/results")
-SCENARIOS = ("intelligence", "kpis")
+SCENARIOS = ("intelligence", "kpis", "duplicates")
 
 
 class Command(BaseCommand):
@@ -53,6 +53,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["child"]:
             self._child(options)
+            return
+        if options["scenario"] == "duplicates":
+            from cyclecrm.dataquality.duplicates.bench import write_results
+
+            write_results(options["output"] or RESULTS_DIR / "duplicates.json")
             return
         self._parent(options)
 
