@@ -21,6 +21,8 @@ from cyclecrm.dataquality.models.privacy import (
     ConsentRecord,
     RetentionAction,
     RetentionPolicy,
+    RetentionRun,
+    SuppressedAddress,
 )
 
 __all__ = [
@@ -37,5 +39,7 @@ __all__ = [
     "MergeRecord",
     "RetentionAction",
     "RetentionPolicy",
+    "RetentionRun",
     "SavedMapping",
+    "SuppressedAddress",
 ]
