@@ -135,6 +135,23 @@ def create_retention_policy(request: HttpRequest, payload: RetentionPolicyIn) ->
     return Status(201, policy)
 
 
+@router.get(
+    "/retention-policies/dry-count",
+    response={200: DryCountOut, **error_responses(403, 422)},
+    operation_id="count_retention_matches",
+    summary="How many records a policy would handle now",
+)
+def count_retention_matches(
+    request: HttpRequest,
+    record_type: Literal["lead", "contact", "interaction", "case", "form_submission"],
+    max_age_days: int,
+) -> dict[str, Any]:
+    matched = services.retention_dry_count(
+        actor=request.auth, record_type=record_type, max_age_days=max_age_days
+    )
+    return {"record_type": record_type, "max_age_days": max_age_days, "matched": matched}
+
+
 def _policy(request: HttpRequest, policy_id: int) -> Any:
     policy = selectors.retention_policy_list(actor=request.auth).filter(pk=policy_id).first()
     if policy is None:
@@ -178,20 +195,3 @@ def delete_retention_policy(request: HttpRequest, policy_id: int) -> Status:
 def run_retention_policy(request: HttpRequest, policy_id: int, dry_run: bool = False) -> Any:
     policy = _policy(request, policy_id)
     return services.retention_policy_run(actor=request.auth, policy=policy, dry_run=dry_run)
-
-
-@router.get(
-    "/retention-policies/dry-count",
-    response={200: DryCountOut, **error_responses(403, 422)},
-    operation_id="count_retention_matches",
-    summary="How many records a policy would handle now",
-)
-def count_retention_matches(
-    request: HttpRequest,
-    record_type: Literal["lead", "contact", "interaction", "case", "form_submission"],
-    max_age_days: int,
-) -> dict[str, Any]:
-    matched = services.retention_dry_count(
-        actor=request.auth, record_type=record_type, max_age_days=max_age_days
-    )
-    return {"record_type": record_type, "max_age_days": max_age_days, "matched": matched}

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from cyclecrm.contacts.models import Contact
 from cyclecrm.contacts.services import CONSENT_CHANNELS, ConsentEvidence, contact_update
+from cyclecrm.core.context import request_id_var
 from cyclecrm.core.errors import FieldErrors, Forbidden, ValidationFailed
 from cyclecrm.core.events import Event, emit
-from cyclecrm.core.history import history_record
-from cyclecrm.core.models import HistoryAction
+from cyclecrm.core.models import HistoryAction, HistoryEntry
 from cyclecrm.dataquality.models import (
     ConsentPurpose,
     ConsentRecord,
@@ -110,6 +110,21 @@ def _policy_data(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _audit(actor: Any, policy: RetentionPolicy, action: str, changes: dict[str, Any]) -> None:
+    """A history row under the `retention_policy` type (the model's own `record_type` column
+    names the records it governs, so `core.history.history_record` cannot be used)."""
+    HistoryEntry.objects.create(
+        record_type="retention_policy",
+        object_id=policy.pk,
+        object_repr=str(policy)[:200],
+        action=action,
+        changes=changes,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=getattr(actor, "username", "") or "system",
+        request_id=request_id_var.get(),
+    )
+
+
 def _require_policy_right(actor: Any, action: str) -> None:
     if access.level(actor, "retention_policy", action) == Level.NONE:
         raise Forbidden()
@@ -136,14 +151,14 @@ def retention_policy_save(
         after = {name: getattr(target, name) for name in POLICY_FIELDS}
         changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
         action = HistoryAction.UPDATE if policy else HistoryAction.CREATE
-        history_record(actor=actor, instance=target, action=action, changes=changes)
+        _audit(actor, target, action, changes)
     return target
 
 
 def retention_policy_delete(*, actor: User, policy: RetentionPolicy) -> None:
     _require_policy_right(actor, Action.DELETE)
     with transaction.atomic():
-        history_record(actor=actor, instance=policy, action=HistoryAction.DELETE, changes={})
+        _audit(actor, policy, HistoryAction.DELETE, {})
         policy.delete()
 
 
@@ -178,12 +193,8 @@ def retention_policy_run(
             RetentionPolicy.objects.filter(pk=policy.pk).update(
                 last_run_at=now, last_run_count=handled
             )
-            history_record(
-                actor=actor,
-                instance=policy,
-                action=HistoryAction.UPDATE,
-                changes={"run": [None, {"matched": matched, "handled": handled}]},
-            )
+            counts = {"matched": matched, "handled": handled}
+            _audit(actor, policy, HistoryAction.UPDATE, {"run": [None, counts]})
     return run
 
 

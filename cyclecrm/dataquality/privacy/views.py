@@ -16,6 +16,7 @@ from cyclecrm.dataquality.models import RetentionPolicy
 from cyclecrm.dataquality.privacy import selectors, services
 from cyclecrm.dataquality.privacy.consent_csv import consent_csv_lines
 from cyclecrm.dataquality.privacy.forms import ConsentForm, RetentionPolicyForm
+from cyclecrm.dataquality.privacy.retention import RETENTION_KINDS
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level
 from cyclecrm.web.errors import crm_view
@@ -106,13 +107,12 @@ def retention_settings(request: HttpRequest) -> HttpResponse:
 @crm_view
 def retention_count(request: HttpRequest) -> HttpResponse:
     """htmx: how many records the policy being typed would handle now."""
-    form = RetentionPolicyForm(request.GET)
+    record_type = request.GET.get("record_type", "")
+    days = request.GET.get("max_age_days", "")
     matched = None
-    if form.is_valid():
+    if record_type in RETENTION_KINDS and days.isdigit() and int(days) >= 1:
         matched = services.retention_dry_count(
-            actor=request.user,
-            record_type=form.cleaned_data["record_type"],
-            max_age_days=form.cleaned_data["max_age_days"],
+            actor=request.user, record_type=record_type, max_age_days=int(days)
         )
     return render(request, "dataquality/privacy/_retention_count.html", {"matched": matched})
 
