@@ -199,6 +199,10 @@ def retention_policy_run(
 
 
 def _apply(actor: User, kind: Any, action: str, queryset: Any) -> int:
+    from cyclecrm.analytics.kpis.cache import invalidate
+
+    # Bulk writes bypass the signals that version the KPI cache (ADR 20).
+    transaction.on_commit(lambda: invalidate(queryset.model._meta.label))
     if action == RetentionAction.ANONYMIZE:
         return kind.anonymize(actor, queryset)
     try:
