@@ -180,3 +180,41 @@ def test_panel_records_consent_through_the_page(web_client, rep_a):
     assert contact.consent_phone
     page = web_client(rep_a).get(f"/contacts/{contact.pk}/").content.decode()
     assert "booth" in page and "Phone calls" in page
+
+
+def test_double_opt_in_confirmed_after_conversion_gives_the_contact_consent(
+    rep_a, django_capture_on_commit_callbacks
+):
+    import re
+
+    from django.core import mail
+    from django.test import Client
+
+    from cyclecrm.leads.capture.testing import make_capture_form, submit_json
+    from cyclecrm.leads.models import Lead
+
+    # given: a pending double opt-in submission whose lead is converted before the click
+    form = make_capture_form(
+        fields=["first_name", "email"],
+        required_fields=["email"],
+        consent_text=WORDING,
+        double_opt_in=True,
+    )
+    payload = {"first_name": "Ada", "email": "ada@example.com", "consent": True}
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_json(form, payload)
+    lead = Lead.objects.get()
+    Lead.objects.filter(pk=lead.pk).update(status="qualified", owner=rep_a)
+    lead.refresh_from_db()
+    contact = lead_convert(actor=rep_a, lead=lead, create_opportunity=False).contact
+    assert not ConsentRecord.objects.filter(contact=contact).exists()
+    # when: the person confirms
+    path = re.search(r"http://testserver(/f/confirm/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().get(path)
+    # then
+    record = ConsentRecord.objects.get(contact=contact)
+    assert record.granted and record.text_shown == WORDING
+    assert record.source.startswith("double opt-in: ")
+    contact.refresh_from_db()
+    assert contact.consent_email
