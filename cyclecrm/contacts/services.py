@@ -1,6 +1,8 @@
 """Writes for accounts and contacts: normalize, check links, then the shared record services."""
 
+import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +26,15 @@ from cyclecrm.identity import access
 from cyclecrm.identity.models import User
 
 CONSENT_CHANNELS = ("email", "phone", "sms")
+
+
+@dataclass(frozen=True)
+class ConsentEvidence:
+    """What the person was shown when they gave consent, and when (default: now)."""
+
+    text_shown: str = ""
+    given_at: dt.datetime | None = None
+
 
 ACCOUNT_FIELDS = {
     "name", "domain", "industry", "employees", "annual_revenue", "currency", "phone", "website",
@@ -103,8 +114,10 @@ def _normalize_contact(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _stamp_consent(data: dict[str, Any], current: Contact | None) -> None:
-    """A consent flag that changes records when and from where; the source defaults to manual."""
+def _stamp_consent(data: dict[str, Any], current: Contact | None) -> list[str]:
+    """A consent flag that changes records when and from where; the source defaults to manual.
+    Returns the channels that changed (each gets a consent record, see `_record_consent`)."""
+    changed = []
     for channel in CONSENT_CHANNELS:
         flag = f"consent_{channel}"
         if flag not in data:
@@ -113,6 +126,23 @@ def _stamp_consent(data: dict[str, Any], current: Contact | None) -> None:
         if bool(data[flag]) != before:
             data[f"{flag}_at"] = timezone.now()
             data.setdefault(f"{flag}_source", "manual")
+            changed.append(channel)
+    return changed
+
+
+def _record_consent(
+    actor: User, contact: Contact, channels: list[str], evidence: ConsentEvidence | None
+) -> None:
+    from cyclecrm.dataquality.privacy.consent import consent_changes_record
+
+    if channels:
+        consent_changes_record(
+            actor=actor,
+            contact=contact,
+            channels=channels,
+            text_shown=evidence.text_shown if evidence else "",
+            recorded_at=evidence.given_at if evidence else None,
+        )
 
 
 def _check_visible_link(
@@ -188,9 +218,11 @@ def contact_create(
     custom: dict[str, Any] | None = None,
     referral_source: str = "api",
     check_duplicates: bool = False,
+    consent_evidence: ConsentEvidence | None = None,
 ) -> Contact:
     """A `referral_code` in `data` attributes the contact to the code's contact (422 on
-    `referral_code` when unknown; see loyalty.referrals)."""
+    `referral_code` when unknown; see loyalty.referrals). Consent given in `data` is recorded
+    with `consent_evidence` (see dataquality.privacy.consent)."""
     from cyclecrm.loyalty.referrals import referral_attach, referral_code_resolve
 
     data = dict(data)
@@ -201,13 +233,14 @@ def contact_create(
     errors.raise_if_any()
     if check_duplicates:
         duplicate_check(actor=actor, record_type="contact", data=data)
-    _stamp_consent(data, None)
-    if code is None:
-        return record_create(actor=actor, model=Contact, data=data, tags=tags, custom=custom)
+    consent_changed = _stamp_consent(data, None)
     with transaction.atomic():
-        data["referral_code"] = code.code
+        if code is not None:
+            data["referral_code"] = code.code
         contact = record_create(actor=actor, model=Contact, data=data, tags=tags, custom=custom)
-        referral_attach(actor=actor, code=code, source=referral_source, contact=contact)
+        _record_consent(actor, contact, consent_changed, consent_evidence)
+        if code is not None:
+            referral_attach(actor=actor, code=code, source=referral_source, contact=contact)
     return contact
 
 
@@ -220,6 +253,7 @@ def contact_update(
     tags: Iterable[str] | None = None,
     custom: dict[str, Any] | None = None,
     check_duplicates: bool = False,
+    consent_evidence: ConsentEvidence | None = None,
 ) -> Contact:
     data = _normalize_contact(data)
     errors = FieldErrors()
@@ -227,10 +261,13 @@ def contact_update(
     errors.raise_if_any()
     if check_duplicates:
         duplicate_check(actor=actor, record_type="contact", data=data, instance=contact)
-    _stamp_consent(data, contact)
-    return record_update(
-        actor=actor, instance=contact, data=data, version=version, tags=tags, custom=custom
-    )
+    consent_changed = _stamp_consent(data, contact)
+    with transaction.atomic():
+        contact = record_update(
+            actor=actor, instance=contact, data=data, version=version, tags=tags, custom=custom
+        )
+        _record_consent(actor, contact, consent_changed, consent_evidence)
+    return contact
 
 
 def contact_delete(*, actor: User, contact: Contact) -> None:

@@ -98,6 +98,7 @@ SETTINGS = [
     ("E-mail templates", "email_template_list", "envelope-paper", "email_template"),
     ("Review requests", "review_policy_list", "chat-square-heart", "review_policy"),
     ("Service levels", "support_settings", "stopwatch", "sla_policy"),
+    ("Retention policies", "retention_settings", "hourglass-split", "retention_policy"),
     ("Background jobs", "job_list", "gear-wide-connected", "job"),
     ("Full export", "full_export_list", "archive", "role"),
     ("Calendar feed", "calendar_feed_settings", "calendar-week", None),

@@ -22,6 +22,8 @@ from cyclecrm.dataquality.models.privacy import (
     ConsentRecord,
     RetentionAction,
     RetentionPolicy,
+    RetentionRun,
+    SuppressedAddress,
 )
 
 __all__ = [
@@ -41,5 +43,7 @@ __all__ = [
     "MergeRecord",
     "RetentionAction",
     "RetentionPolicy",
+    "RetentionRun",
     "SavedMapping",
+    "SuppressedAddress",
 ]

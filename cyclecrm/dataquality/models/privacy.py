@@ -63,3 +63,36 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type}: {self.action} after {self.max_age_days} days"
+
+
+class RetentionRun(models.Model):
+    """One run of a retention policy (or a dry run): how many records matched and were handled."""
+
+    policy = models.ForeignKey(RetentionPolicy, on_delete=models.CASCADE, related_name="runs")
+    dry_run = models.BooleanField(default=False)
+    matched = models.PositiveIntegerField(default=0)
+    handled = models.PositiveIntegerField(default=0)
+    action = models.CharField(max_length=10, choices=RetentionAction.choices)
+    ran_at = models.DateTimeField(default=timezone.now)
+    ran_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-ran_at", "-id"]
+        indexes = [models.Index(fields=["policy", "-ran_at"], name="dq_retention_run_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id}: {self.handled}/{self.matched}"
+
+
+class SuppressedAddress(models.Model):
+    """The SHA-256 of an erased contact's normalized e-mail: imports and capture forms can refuse
+    to bring the person back, without the CRM keeping the address itself."""
+
+    email_hash = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=40, default="erasure")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.email_hash

@@ -317,15 +317,35 @@ def _emit_submitted(submission: FormSubmission) -> None:
 
 def _give_consent(submission: FormSubmission, now: Any) -> None:
     lead = Lead.objects.select_for_update().get(pk=submission.lead_id)
-    if lead.is_converted:
-        return  # read-only now; its contact's consent is managed on the contact
     actor = system_actor()
     consent_text = submission.data.get("consent_text") or submission.form.consent_text
+    if lead.is_converted:
+        # Read-only now: the confirmation is consent evidence for the contact it became.
+        _give_contact_consent(actor, lead.converted_contact_id, submission, consent_text, now)
+        return
     data = {"consent_email": True, "consent_text": consent_text}
     data = {name: value for name, value in data.items() if getattr(lead, name) != value}
     if data:
         lead_update(actor=actor, lead=lead, data=data, version=lead.version)
     _stamp_consent_time(actor, lead, now)
+
+
+def _give_contact_consent(
+    actor: User, contact_id: int | None, submission: FormSubmission, text: str, now: Any
+) -> None:
+    from cyclecrm.contacts.models import Contact
+    from cyclecrm.contacts.services import ConsentEvidence, contact_update
+
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None or contact.consent_email:
+        return
+    contact_update(
+        actor=actor,
+        contact=contact,
+        data={"consent_email": True, "consent_email_source": f"double opt-in: {submission.form}"},
+        version=contact.version,
+        consent_evidence=ConsentEvidence(text_shown=text, given_at=now),
+    )
 
 
 def form_view_count(*, form: CaptureForm) -> None:

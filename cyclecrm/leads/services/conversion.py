@@ -120,10 +120,15 @@ def _new_contact(actor: User, lead: Lead, account: Account, stage: str) -> Conta
     }
     if lead.first_name and not lead.last_name:
         data["first_name"] = ""
+    evidence = None
     if lead.consent_email:
         data["consent_email_source"] = f"lead #{lead.pk}"
+        # The lead's evidence (the wording shown, when it was given) moves to the contact.
+        evidence = contact_services.ConsentEvidence(
+            text_shown=lead.consent_text, given_at=lead.consent_email_at
+        )
     data = {key: value for key, value in data.items() if value not in (None, "")}
-    return contact_services.contact_create(actor=actor, data=data)
+    return contact_services.contact_create(actor=actor, data=data, consent_evidence=evidence)
 
 
 def _update_contact(actor: User, contact: Contact, account: Account, stage: str) -> None:

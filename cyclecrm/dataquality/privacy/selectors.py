@@ -1,0 +1,37 @@
+"""Privacy reads, each starting from the permission gate (the contact selectors)."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from cyclecrm.contacts.models import Contact
+from cyclecrm.contacts.selectors import contact_get
+from cyclecrm.core.errors import Forbidden
+from cyclecrm.dataquality.models import ConsentRecord, RetentionPolicy, RetentionRun
+from cyclecrm.dataquality.privacy.subject_access import subject_access_document
+from cyclecrm.identity import access
+from cyclecrm.identity.models import Action, Level, User
+
+
+def consent_list(*, actor: User, contact: Contact) -> QuerySet[ConsentRecord]:
+    """The contact's consent history, newest first (the caller fetched `contact` through a
+    selector, so the actor may read it)."""
+    return ConsentRecord.objects.filter(contact=contact).select_related("recorded_by")
+
+
+def contact_export(*, actor: User, pk: Any) -> dict[str, Any]:
+    """Everything held about the contact (404 unless the actor may export it)."""
+    contact = contact_get(actor=actor, pk=pk, action=Action.EXPORT)
+    return subject_access_document(contact)
+
+
+def retention_policy_list(*, actor: User) -> QuerySet[RetentionPolicy]:
+    if access.level(actor, "retention_policy", Action.READ) == Level.NONE:
+        raise Forbidden()
+    return RetentionPolicy.objects.order_by("record_type")
+
+
+def retention_runs(*, actor: User, limit: int = 20) -> list[RetentionRun]:
+    policies = retention_policy_list(actor=actor)
+    runs = RetentionRun.objects.filter(policy__in=policies).select_related("policy", "ran_by")
+    return list(runs[:limit])
