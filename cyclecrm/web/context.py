@@ -93,6 +93,7 @@ SETTINGS = [
     ("Review requests", "review_policy_list", "chat-square-heart", "review_policy"),
     ("Service levels", "support_settings", "stopwatch", "sla_policy"),
     ("Background jobs", "job_list", "gear-wide-connected", "job"),
+    ("Import", "import_list", "upload", "import"),
 ]
 
 
