@@ -12,7 +12,7 @@ Pipedrive exports a person's name in one column ("Person - Name"); it maps to `f
 split by `split_full_name` (the rule is written there).
 """
 
-from cyclecrm.dataquality.imports.targets.base import Preset
+from cyclecrm.dataquality.imports.targets.base import CleanRow, Preset
 
 # A name particle that starts the family name: "Ludwig van Beethoven" -> "Ludwig" / "van
 # Beethoven".
@@ -48,6 +48,19 @@ def split_full_name(value: str) -> tuple[str, str]:
     while start > 1 and words[start - 1] in _PARTICLES:
         start -= 1
     return " ".join(words[:start]), " ".join(words[start:])
+
+
+def split_full_names(rows: list[CleanRow]) -> None:
+    """`full_name` -> `first_name` / `last_name` where the row has no value of its own for them."""
+    for row in rows:
+        full = row.values.pop("full_name", None)
+        if not full:
+            continue
+        first, last = split_full_name(full)
+        if first and not row.values.get("first_name"):
+            row.values["first_name"] = first[:100]
+        if last and not row.values.get("last_name"):
+            row.values["last_name"] = last[:100]
 
 
 HUBSPOT_CONTACTS = {
@@ -130,11 +143,6 @@ SALESFORCE_ACCOUNTS = {
     "Billing State/Province": "billing_region",
     "Billing Zip/Postal Code": "billing_postal_code",
     "Billing Country": "billing_country",
-    "Shipping Street": "shipping_street",
-    "Shipping City": "shipping_city",
-    "Shipping State/Province": "shipping_region",
-    "Shipping Zip/Postal Code": "shipping_postal_code",
-    "Shipping Country": "shipping_country",
 }
 SALESFORCE_OPPORTUNITIES = {
     "Opportunity ID": "external_id",

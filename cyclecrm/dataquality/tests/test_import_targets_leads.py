@@ -7,7 +7,7 @@ from cyclecrm.leads.models import Lead, LeadGrade, LeadStatusChange, ScoringRule
 
 CSV = (
     "Lead ID,First Name,Last Name,Email,Company,Lead Status,Reason,Budget,Currency,Country\n"
-    "L-1,Ada,Lovelace,ADA@Example.com,Engines Ltd,Contacted,,\"12,500.50\",eur,United Kingdom\n"
+    'L-1,Ada,Lovelace,ADA@Example.com,Engines Ltd,Contacted,,"12,500.50",eur,United Kingdom\n'
     "L-2,Alan,Turing,alan@example.com,Bletchley,Unqualified,,,,UK\n"
     "L-3,,,,,,,,,\n"
     "L-4,Grace,Hopper,grace@example,Navy,Open,,,,US\n"
@@ -54,12 +54,9 @@ def test_reimport_by_external_id_updates_and_moves_status_by_the_rules(rep_a):
     again = run_import(
         rep_a,
         "lead",
-        "Lead ID,Last Name,Email,Lead Status,Title\n"
-        "L-1,Lovelace,a@x.io,Qualified,Countess\n",
+        "Lead ID,Last Name,Email,Lead Status,Title\nL-1,Lovelace,a@x.io,Qualified,Countess\n",
     )
-    stale = run_import(
-        rep_a, "lead", "Lead ID,Last Name,Lead Status\nL-1,Lovelace,Open\n"
-    )
+    stale = run_import(rep_a, "lead", "Lead ID,Last Name,Lead Status\nL-1,Lovelace,Open\n")
 
     assert counts(again) == {"created": 0, "updated": 1, "skipped": 0, "rejected": 0}
     lead = Lead.objects.get()

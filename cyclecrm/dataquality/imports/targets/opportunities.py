@@ -205,15 +205,13 @@ class _StageFinder:
     """Pipelines and stages by folded name, read once per chunk."""
 
     def __init__(self) -> None:
+        self._default = pipeline_default()  # created with standard stages when none exists
         self.pipelines = {_folded(p.name): p for p in Pipeline.objects.filter(is_active=True)}
         self.stages: dict[tuple[int, str], Stage] = {}
         for stage in Stage.objects.select_related("pipeline").filter(pipeline__is_active=True):
             self.stages.setdefault((stage.pipeline_id, _folded(stage.name)), stage)
-        self._default: Pipeline | None = None
 
     def default(self) -> Pipeline:
-        if self._default is None:
-            self._default = pipeline_default()
         return self._default
 
     def place(self, row: CleanRow, pipeline_name: str, stage_name: str) -> None:
