@@ -98,6 +98,9 @@ def clean_row(plan: Plan, table_row: readers.TableRow) -> CleanRow:
             if column.required:
                 row.reject(header, "", "Required; the cell is empty.")
             continue
+        if value.__class__ is str and "\x00" in value:
+            row.reject(header, value.replace("\x00", "")[:VALUE_SHOWN], "Contains a NUL character.")
+            continue
         if value.__class__ is str and len(value) > 100_000:
             row.reject(
                 header, value[:VALUE_SHOWN], f"The cell is too long ({len(value)} characters)."

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from cyclecrm.core.errors import Conflict, Forbidden, ValidationFailed
 from cyclecrm.dataquality.imports import readers
-from cyclecrm.dataquality.imports.cleaning import resolved_options
 from cyclecrm.dataquality.imports.mapping import apply_override, check_mapping, suggest_mapping
 from cyclecrm.dataquality.imports.selectors import (
     import_fields,
@@ -312,26 +311,37 @@ def mapping_delete(*, actor: User, mapping: SavedMapping) -> None:
     mapping.delete()
 
 
-def resume_candidate(
-    *, actor: User, record_type: str, sha256: str, settings_key: dict[str, Any]
+def import_find_resumable(
+    *,
+    actor: User,
+    record_type: str,
+    sha256: str,
+    mapping: dict[str, str] | None,
+    options: dict[str, Any] | None,
+    mode: str,
+    on_duplicate: str,
+    preset: str = "",
 ) -> ImportJob | None:
-    """An unfinished import of the same file, type and settings by the same user (the CLI
-    resumes it rather than starting over)."""
+    """An unfinished import of the same file (by content), type and settings by the same user:
+    running the same import again resumes it after its checkpoint instead of starting over."""
+    from cyclecrm.dataquality.imports.readers import read_headers
+
+    wanted_options = _check_options(options)
+    chosen = preset_get(preset, record_type) if preset else None
     for job in ImportJob.objects.filter(
         created_by=actor,
         record_type=record_type,
         file_sha256=sha256,
-        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING],
+        status__in=[ImportStatus.DRAFT, ImportStatus.QUEUED, ImportStatus.RUNNING],
+        mode=mode,
+        on_duplicate=on_duplicate,
+        preset=preset,
     ).order_by("-created_at", "-id"):
-        if _settings_of(job) == settings_key:
+        headers = read_headers(job_file(job), job.file_format, job.encoding, job.delimiter)
+        expected = apply_override(
+            headers, suggest_mapping(headers, import_fields(record_type)), chosen and chosen.mapping
+        )
+        expected = apply_override(headers, expected, mapping)
+        if job.mapping == expected and job.options == wanted_options:
             return job
     return None
-
-
-def _settings_of(job: ImportJob) -> dict[str, Any]:
-    return {
-        "mapping": job.mapping,
-        "options": resolved_options(job.options),
-        "mode": job.mode,
-        "on_duplicate": job.on_duplicate,
-    }

@@ -163,9 +163,12 @@ def test_tags_and_history_are_written_per_created_record(admin):
 
 def test_accounts_match_by_domain_then_name(admin):
     Account.objects.create(name="Initech", domain="initech.com")
-    text = "name,website\nInitech Inc,https://www.initech.com/about\nGlobex,globex.com\n"
+    Account.objects.create(name="Hooli XYZ")
+    text = (
+        "name,website\nInitech Inc,https://www.initech.com/about\nGlobex,globex.com\nHOOLI  xyz,\n"
+    )
     job = run_import(admin, text, record_type="account", file_name="a.csv", on_duplicate="skip")
-    assert (job.created, job.skipped) == (1, 1)
+    assert (job.created, job.skipped) == (1, 2)
     assert Account.objects.get(name="Globex").domain == "globex.com"
 
 

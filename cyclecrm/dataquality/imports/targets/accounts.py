@@ -107,7 +107,7 @@ class AccountTarget(ImportTarget):
     match_keys = (
         MatchKey("external_id", ("external_id",)),
         MatchKey("domain", ("domain",), _name_key),
-        MatchKey("name", ("name",), _name_key),
+        MatchKey("name", ("name",), _name_key, fold=True),
     )
 
     def resolve(self, rows: list[CleanRow], *, actor: Any, options: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.db.models.functions import Lower
 
 # Column kinds the cleaner knows (see cleaning.py).
 KINDS = (
@@ -96,6 +97,8 @@ class MatchKey:
     name: str
     fields: tuple[str, ...]
     normalize: Callable[[Any], Any] = lambda value: value
+    # Compare the first field lower-cased in SQL (for keys stored in mixed case, e.g. names).
+    fold: bool = False
 
     def of(self, values: dict[str, Any]) -> tuple | None:
         parts = tuple(self.normalize(values.get(name)) for name in self.fields)
@@ -166,8 +169,13 @@ class ImportTarget:
             return {}
         first = {parts[0] for parts in wanted}
         found: dict[tuple, models.Model] = {}
-        lookup = f"{key.fields[0]}__in"
-        for instance in self.model._default_manager.filter(**{lookup: first}).order_by("pk"):
+        queryset = self.model._default_manager.all()
+        if key.fold:
+            queryset = queryset.annotate(_match_key=Lower(key.fields[0]))
+            queryset = queryset.filter(_match_key__in=first)
+        else:
+            queryset = queryset.filter(**{f"{key.fields[0]}__in": first})
+        for instance in queryset.order_by("pk"):
             parts = key.of({name: getattr(instance, name) for name in key.fields})
             if parts in wanted and parts not in found:
                 found[parts] = instance
