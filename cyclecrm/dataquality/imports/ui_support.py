@@ -29,7 +29,7 @@ class UploadTooLarge(CrmError):
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "IMPORT_MAX_UPLOAD_MB", 200)) * 1024 * 1024
+    return int(settings.CYCLECRM.get("IMPORT_MAX_UPLOAD_MB", 200)) * 1024 * 1024
 
 
 @dataclass(frozen=True)

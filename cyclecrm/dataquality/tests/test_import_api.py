@@ -115,7 +115,7 @@ def test_upload_refuses_binary_and_wrong_type(api_client, rep_a):
 
 
 def test_upload_over_the_limit_is_413(api_client, rep_a, settings):
-    settings.IMPORT_MAX_UPLOAD_MB = 1
+    settings.CYCLECRM = {**settings.CYCLECRM, "IMPORT_MAX_UPLOAD_MB": 1}
     response = upload(api_client(rep_a), "a;b\n" + "x;y\n" * 300_000)
 
     assert response.status_code == 413

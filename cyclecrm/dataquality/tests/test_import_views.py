@@ -111,6 +111,8 @@ def test_start_progress_and_rejected_rows(web_client, rep_a):
     assert 'hx-trigger="every 1s"' in queued
     assert 'hx-trigger="every' not in done
     assert 'aria-valuenow="100"' in done
+    job.refresh_from_db()
+    assert (job.status, job.created, job.rejected, job.error) == ("done", 1, 1, "")
     assert 'data-count="created">1<' in done and 'data-count="rejected">1<' in done
     assert "not-an-email" in done  # the problems table
     assert rejected.status_code == 200
