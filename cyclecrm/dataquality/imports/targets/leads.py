@@ -125,7 +125,7 @@ class LeadTarget(ImportTarget):
     )  # fmt: skip
     match_keys = (
         MatchKey("external_id", ("external_id",)),
-        MatchKey("email", ("email",), _lower),
+        MatchKey("email", ("email",), _lower, fold=True),
     )
     protected_fields = frozenset({"external_id", "unqualified_reason"})
 
