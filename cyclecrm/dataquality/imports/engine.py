@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any
 
@@ -143,8 +143,7 @@ class _Pending:
 def process_chunk(plan: Plan, rows: list[CleanRow]) -> ChunkResult:
     """Resolve lookups, match duplicates and decide each row; nothing is written here."""
     ok = [row for row in rows if row.ok]
-    plan.target.resolve(ok, actor=plan.actor, options=plan.options)
-    _resolve_owners(plan, [row for row in ok if row.ok])
+    _resolve(plan, ok)
     ok = [row for row in ok if row.ok]
     for row in ok:
         _fold(row)
@@ -159,6 +158,23 @@ def process_chunk(plan: Plan, rows: list[CleanRow]) -> ChunkResult:
         _decide(plan, row, found, editable, local, result, now)
     result.rejected = [row for row in rows if not row.ok]
     return result
+
+
+def _resolve(plan: Plan, rows: list[CleanRow]) -> None:
+    """The target's lookups and the owner, for a chunk of valid rows; a problem a target
+    names by field is renamed to the file's column (what the user sees)."""
+    plan.target.resolve(rows, actor=plan.actor, options=plan.options)
+    _resolve_owners(plan, [row for row in rows if row.ok])
+    headers = {column.field: header for _, header, column, _ in plan.cells}
+    known = set(plan.headers)
+    for row in rows:
+        if any(p.column in headers and p.column not in known for p in row.problems):
+            row.problems = [
+                replace(p, column=headers[p.column])
+                if p.column in headers and p.column not in known
+                else p
+                for p in row.problems
+            ]
 
 
 def _fold(row: CleanRow) -> None:
@@ -480,9 +496,7 @@ def preview_rows(job: ImportJob, *, actor: User, limit: int = 10) -> list[CleanR
     """The first rows cleaned and resolved as the run would store them; nothing written."""
     plan = build_plan(job, actor)
     rows = [clean_row(plan, table_row) for table_row in islice(_data_rows(plan, 0), limit)]
-    ok = [row for row in rows if row.ok]
-    plan.target.resolve(ok, actor=actor, options=plan.options)
-    _resolve_owners(plan, [row for row in ok if row.ok])
+    _resolve(plan, [row for row in rows if row.ok])
     return rows
 
 
@@ -566,9 +580,7 @@ def _run_all_or_nothing(plan: Plan, progress: Progress | None) -> None:
         for rows in _chunks(plan, 0):
             _raise_if_cancelled(job)
             read += len(rows)
-            ok = [row for row in rows if row.ok]
-            plan.target.resolve(ok, actor=plan.actor, options=plan.options)
-            _resolve_owners(plan, [row for row in ok if row.ok])
+            _resolve(plan, [row for row in rows if row.ok])
             bad = [row for row in rows if not row.ok]
             rejected_file.write(bad)
             rejected += len(bad)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Q
 
 from cyclecrm.core.errors import CrmError
 from cyclecrm.dataquality.imports.engine import summary
@@ -132,7 +133,10 @@ def _actor(username: str | None) -> User:
         if user is None:
             raise CommandError(f"No active user {username!r}.")
         return user
-    user = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+    admins = User.objects.filter(is_active=True).filter(
+        Q(is_superuser=True) | Q(roles__name="admin")
+    )
+    user = admins.order_by("pk").first()
     if user is None:
         raise CommandError("No admin user; create one or pass --as USERNAME.")
     return user
