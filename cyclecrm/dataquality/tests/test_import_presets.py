@@ -111,7 +111,7 @@ def test_salesforce_exports(admin):
     won = Opportunity.objects.get(external_id="0065g00000QwErUAAV")
     assert won.stage.kind == "won" and won.account.name.startswith("Burlington")
     assert won.expected_close_date == dt.date(2024, 1, 15)
-    assert problem(opportunities, 4)["column"] == "stage"
+    assert problem(opportunities, 4)["column"] == "Stage"
     assert problem(opportunities, 4)["value"] == "Id. Decision Makers"
 
 

@@ -52,12 +52,12 @@ def test_interactions_import_with_their_rules(rep_a, rep_b):
     assert ann.last_interaction_at == call.occurred_at
     assert problem(job, 4) == {
         "row": 4,
-        "column": "contact_email",
+        "column": "Email",
         "value": "hidden@example.com",
         "reason": "No contact you may see has this e-mail address.",
     }
     assert problem(job, 5)["column"] == "" and "Link the interaction" in problem(job, 5)["reason"]
-    assert problem(job, 6)["column"] == "duration_seconds"
+    assert problem(job, 6)["column"] == "Duration"
     assert problem(job, 7)["column"] == "Type"
 
 

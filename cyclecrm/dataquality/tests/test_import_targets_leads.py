@@ -38,7 +38,7 @@ def test_leads_import_with_their_rules(rep_a):
     assert LeadStatusChange.objects.filter(lead=ada, to_status="contacted").count() == 1
     assert problem(job, 3) == {
         "row": 3,
-        "column": "unqualified_reason",
+        "column": "Reason",
         "value": "",
         "reason": "Say why the lead is unqualified.",
     }

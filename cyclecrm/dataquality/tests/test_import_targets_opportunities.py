@@ -47,13 +47,13 @@ def test_opportunities_import_with_lookups_and_rules(rep_a, rep_b):
     assert lost.lost_reason == "Too expensive" and lost.probability == 0
     assert problem(job, 3) == {
         "row": 3,
-        "column": "account_name",
+        "column": "Account name",
         "value": "Hidden Ltd",
         "reason": "No account you may see has this name.",
     }
-    assert problem(job, 4)["column"] == "lost_reason"
-    assert problem(job, 5)["column"] == "stage" and "Prospecting" in problem(job, 5)["reason"]
-    assert {item["column"] for item in job.problems if item["row"] == 6} == {"currency", "amount"}
+    assert problem(job, 4)["column"] == "Lost reason"
+    assert problem(job, 5)["column"] == "Stage" and "Prospecting" in problem(job, 5)["reason"]
+    assert {item["column"] for item in job.problems if item["row"] == 6} == {"Currency", "Amount"}
 
 
 def test_reimport_by_external_id_moves_the_stage(rep_a):

@@ -62,13 +62,13 @@ def test_orders_import_priced_by_the_catalog_rule(rep_a, customer):
     )
     assert problem(job, 4) == {
         "row": 4,
-        "column": "total",
+        "column": "Total",
         "value": "11",
         "reason": "The line adds up to 12.0000, not 11.",
     }
-    assert problem(job, 5)["column"] == "ordered_at"
-    assert [item["column"] for item in job.problems if item["row"] == 6] == ["contact_email"]
-    assert problem(job, 7)["column"] == "total"
+    assert problem(job, 5)["column"] == "Order date"
+    assert [item["column"] for item in job.problems if item["row"] == 6] == ["Customer email"]
+    assert problem(job, 7)["column"] == "Total"
 
 
 def test_reimport_updates_by_external_id_and_respects_status_moves(rep_a, customer):
@@ -92,3 +92,22 @@ def test_reimport_updates_by_external_id_and_respects_status_moves(rep_a, custom
 def test_support_agent_may_not_import_orders(support_agent):
     with pytest.raises(Forbidden):
         run_import(support_agent, "order", HEADER)
+
+
+def test_preview_shows_the_priced_line_and_totals(api_client, rep_a, customer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = HEADER + "X1,SO-1,2024-03-01,byers@acme.example,,2,19.99,,,\n"
+    client = api_client(rep_a)
+    upload = client.post(
+        "/api/v1/imports",
+        {"record_type": "order", "file": SimpleUploadedFile("orders.csv", content.encode())},
+    )
+
+    preview = client.get(f"/api/v1/imports/{upload.json()['id']}/preview")
+
+    assert preview.status_code == 200, preview.json()
+    (row,) = preview.json()["rows"]
+    assert row["problems"] == [] and row["values"]["contact_id"] == customer.pk
+    assert Decimal(row["values"]["total"]) == Decimal("39.98")
+    assert Decimal(row["values"]["line"]["net"]) == Decimal("39.98")

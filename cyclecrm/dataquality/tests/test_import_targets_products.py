@@ -35,8 +35,8 @@ def test_products_import_with_their_rules(admin):
     )
     assert (widget.tax_percent, widget.vendor, widget.is_active) == (Decimal(19), "Acme", True)
     assert widget.description == "A widget, blue"
-    assert problem(job, 3) == {"row": 3, "column": "unit_price", "value": "", "reason": "Required."}
-    assert problem(job, 4)["column"] == "tax_percent" and problem(job, 4)["value"] == "150"
+    assert problem(job, 3) == {"row": 3, "column": "Price", "value": "", "reason": "Required."}
+    assert problem(job, 4)["column"] == "VAT" and problem(job, 4)["value"] == "150"
     assert problem(job, 5)["column"] == "Product Code"
 
 

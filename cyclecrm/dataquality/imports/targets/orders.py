@@ -3,7 +3,8 @@
 An order's totals are the sum of its priced lines (`catalog.pricing`), never typed in, so every
 imported order gets a line: the product (by `product_sku`), quantity, unit price (default: the
 product's price), discount and tax (default: the product's) of the row, or, for a row that only
-gives a `total`, one line "Imported order" of quantity 1 at that price without tax. A `total`
+gives a `total`, one line of quantity 1 at that price without tax. A line without a product or
+a description is described "Imported order". A `total`
 given beside line values must equal what the line adds up to, else the row is rejected naming
 the difference. Orders with several lines are entered through the API (`POST /api/v1/orders`).
 
@@ -227,6 +228,8 @@ def _price(row: CleanRow, actor: Any) -> None:
         raw = {"description": raw.get("description") or TOTAL_ONLY_LINE, "quantity": 1}
         raw["unit_price"] = given_total
     raw.setdefault("quantity", Decimal(1))
+    if "product_id" not in raw:
+        raw.setdefault("description", TOTAL_ONLY_LINE)
     if "product_id" in raw:
         raw["product"] = raw.pop("product_id")
     errors = FieldErrors()
