@@ -78,7 +78,7 @@ def test_mapping_file_nested_or_flat_and_as_user(rep_a, tmp_path):
     assert (dupont.phone, dupont.owner) == ("+33123456789", rep_a)
     mapping.write_text(json.dumps({"Nom": "last_name", "Mail": "email", "Tel": ""}))
     path.write_text("Nom;Mail;Tel\nMartin;m@example.fr;x\n", encoding="utf-8")
-    _run("contact", str(path), "--mapping", str(mapping))
+    _run("contact", str(path), "--mapping", str(mapping), "--as", rep_a.username)
     assert Contact.objects.get(last_name="Martin").phone == ""
 
 

@@ -16,7 +16,7 @@ from django.db import connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROWS = 30_000
+ROWS = 6_000
 COLUMNS = "external_id,first_name,last_name,email,phone,country,birth_date,city,postal_code,tags"
 CHECKED = (
     "external_id, first_name, last_name, email, phone, country, birth_date, city, "
@@ -48,7 +48,7 @@ def _database_copy(target: Path) -> None:
 
 def _env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(CYCLECRM_DATA_DIR=str(data_dir), CYCLECRM_IMPORT_CHUNK_ROWS="250")
+    env.update(CYCLECRM_DATA_DIR=str(data_dir), CYCLECRM_IMPORT_CHUNK_ROWS="100")
     return env
 
 
