@@ -28,7 +28,8 @@ def post_upload(client, content: str = CSV, name: str = "people.csv", **fields):
 
 
 def mapping_data(job: ImportJob, **changes) -> dict[str, str]:
-    headers = list(job.mapping)
+    # The file's column order (a jsonb mapping does not keep it on PostgreSQL).
+    headers = ["Vorname", "Familienname", "E-Mail"]
     data = {f"col_{index}": job.mapping.get(header, "") for index, header in enumerate(headers)}
     data |= {"mode": job.mode, "on_duplicate": job.on_duplicate}
     return data | changes
