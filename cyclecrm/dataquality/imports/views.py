@@ -154,7 +154,9 @@ def _preview_context(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
     preview = selectors.import_preview(actor=request.user, job=job, rows=PREVIEW_ROWS)
     labels = {column.field: column.label for column in selectors.import_fields(job.record_type)}
     mapping = job.mapping or {}
-    fields = [field for field in dict.fromkeys(mapping.values()) if field]
+    # In the file's column order (a jsonb mapping does not keep its keys' order).
+    in_order = [mapping.get(header, "") for header in preview.headers]
+    fields = [field for field in dict.fromkeys(in_order) if field]
     headers_of: dict[str, list[str]] = {}
     for header, field in mapping.items():
         headers_of.setdefault(field, []).append(header)
