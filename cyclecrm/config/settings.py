@@ -228,6 +228,10 @@ CYCLECRM = {
     "API_MAX_LIMIT": 200,
     "API_DEFAULT_LIMIT": 50,
     "UI_PAGE_SIZE": 25,
+    # Rows per committed import chunk (docs/import.md; ADR 0021).
+    "IMPORT_CHUNK_ROWS": int(os.environ.get("CYCLECRM_IMPORT_CHUNK_ROWS", "2000")),
+    # Largest file the import pages and API accept (413 above it); see docs/import.md.
+    "IMPORT_MAX_UPLOAD_MB": env_int("CYCLECRM_IMPORT_MAX_UPLOAD_MB", default=200),
     # Absolute address of this installation, for links in e-mails (see docs/email.md).
     "BASE_URL": os.environ.get("CYCLECRM_BASE_URL", "http://localhost:8000").rstrip("/"),
     # Referral links point at this capture form (its public key; empty: the first active form,

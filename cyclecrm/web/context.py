@@ -100,6 +100,7 @@ SETTINGS = [
     ("Service levels", "support_settings", "stopwatch", "sla_policy"),
     ("Retention policies", "retention_settings", "hourglass-split", "retention_policy"),
     ("Background jobs", "job_list", "gear-wide-connected", "job"),
+    ("Import", "import_list", "upload", "import"),
     ("Full export", "full_export_list", "archive", "role"),
     ("Calendar feed", "calendar_feed_settings", "calendar-week", None),
 ]

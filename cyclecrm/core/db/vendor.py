@@ -49,3 +49,45 @@ def upsert_rows(
         update_fields=update_fields,
     )
     rows_changed_send(model)
+
+
+def bulk_insert(model: type, rows: list) -> None:
+    """Insert unsaved model instances and set their primary keys; call inside a transaction.
+
+    PostgreSQL: `bulk_create` (multi-row INSERT ... RETURNING id). SQLite: Django batches by 999
+    variables (20 rows of a wide table per statement), so instead the ids are assigned from the
+    table's current maximum (safe: the transaction is IMMEDIATE, SQLite's single writer holds
+    the lock from BEGIN) and the rows go through one prepared INSERT with `executemany`.
+    """
+    if not rows:
+        return
+    if is_postgresql() or not connection.in_atomic_block:
+        model._default_manager.bulk_create(rows)
+        return
+    meta = model._meta
+    pk = meta.pk
+    fields = [field for field in meta.concrete_fields if field is not pk]
+    table = connection.ops.quote_name(meta.db_table)
+    pk_column = connection.ops.quote_name(pk.column)
+    with connection.cursor() as cursor:
+        # AUTOINCREMENT never reuses an id, not even a deleted one: start past both.
+        cursor.execute(
+            f"SELECT MAX(COALESCE(MAX({pk_column}), 0), COALESCE("
+            f"(SELECT seq FROM sqlite_sequence WHERE name = %s), 0)) FROM {table}",
+            [meta.db_table],
+        )
+        next_id = cursor.fetchone()[0] + 1
+        columns = ", ".join([pk_column] + [connection.ops.quote_name(f.column) for f in fields])
+        marks = ", ".join(["%s"] * (len(fields) + 1))
+        params = []
+        for offset, row in enumerate(rows):
+            row.pk = next_id + offset
+            values = [row.pk]
+            values.extend(
+                field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields
+            )
+            params.append(values)
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)
+    for row in rows:
+        row._state.adding = False
+        row._state.db = connection.alias

@@ -4,7 +4,8 @@ Each scenario runs on a fresh throw-away database (SQLite under bench/results/tm
 PostgreSQL server named by --database-url, never the DATABASE_URL of the environment), and
 each step runs in a child process, so its wall time and peak memory (max RSS) are its own.
 Scenarios so far: `intelligence` (issue 6: data generation, then every model's training run)
-and `kpis` (issue 8: the 1M-contact data set, then every dashboard page rendered cold and warm).
+and `kpis` (issue 8: the 1M-contact data set, then every dashboard page rendered cold and warm);
+`import` (issue 9, dataquality/imports/bench.py: contacts import rows/s beside a bare insert).
 `--data-dir DIR` keeps the SQLite database (and cache) in DIR instead of a throw-away directory;
 `--reuse` skips generation and measures the data already there (after `migrate`), so new code
 can be measured on a kept data set without regenerating it.
@@ -25,7 +26,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 RESULTS_DIR = Path("bench/results")
-SCENARIOS = ("intelligence", "kpis", "duplicates")
+SCENARIOS = ("intelligence", "kpis", "import", "duplicates")
 
 
 class Command(BaseCommand):
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             "--reuse", action="store_true", help="kpis: measure the kept data, do not generate"
         )
         parser.add_argument("--runs", type=int, default=5, help="kpis: renders per measurement")
+        parser.add_argument("--rows", type=int, default=1_000_000, help="import: rows in the file")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["child"]:
@@ -58,6 +60,11 @@ class Command(BaseCommand):
             from cyclecrm.dataquality.duplicates.bench import write_results
 
             write_results(options["output"] or RESULTS_DIR / "duplicates.json")
+            return
+        if options["scenario"] == "import":
+            from cyclecrm.dataquality.imports.bench import run_bench
+
+            run_bench(options["rows"], options["output"], self.stdout.write)
             return
         self._parent(options)
 
