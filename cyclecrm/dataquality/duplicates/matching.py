@@ -42,6 +42,7 @@ PERSON_FIELDS = (
     "postal_code",
     "gender",
     "title",
+    "account_id",
 )
 LEAD_FIELDS = ("first_name", "last_name", "email", "phone", "company", "region", "title")
 ACCOUNT_FIELDS = (
