@@ -336,4 +336,22 @@ def score_pair(
         reasons = compare_organizations(a, b, prof)  # type: ignore[arg-type]
     else:
         reasons = compare_persons(a, b, prof)  # type: ignore[arg-type]
+        if _different_people(reasons, prof):
+            return 0.0, {**reasons, "names_differ": 0.0}
     return probability(sum(reasons.values()), prof), reasons
+
+
+def _different_people(reasons: dict[str, float], prof: Profile) -> bool:
+    """Two people, however much else agrees (an office, a building, a household's address),
+    when nothing personal is shared (e-mail, phone, birth date) and either both names disagree
+    outright, or one does and both records carry different e-mail addresses. The weights alone
+    would add up the address fields as if they were independent evidence of one person."""
+    w = prof.weights
+
+    def level(name: str, value: str) -> bool:
+        return reasons.get(name) == w[name][value]
+
+    if level("email", "exact") or level("phone", "exact") or level("birth_date", "exact"):
+        return False
+    first, last = level("first_name", "else"), level("last_name", "else")
+    return (first and last) or ((first or last) and level("email", "else"))
