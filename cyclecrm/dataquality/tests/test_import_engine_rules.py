@@ -113,6 +113,16 @@ def test_headers_map_by_name_label_and_synonyms():
     assert normalize_header(" Código-Postal ") == "codigopostal"
 
 
+def test_the_usual_export_headers_of_other_crms_map_without_a_preset():
+    headers = ["State/Region", "Postal Code", "Country/Region", "Phone Number"]
+    assert suggest_mapping(headers, list(CONTACTS.columns)) == {
+        "State/Region": "region",
+        "Postal Code": "postal_code",
+        "Country/Region": "country",
+        "Phone Number": "phone",
+    }
+
+
 def test_a_field_maps_once_and_required_fields_are_named():
     mapping = suggest_mapping(["email", "Mail"], list(CONTACTS.columns))
     assert mapping == {"email": "email", "Mail": ""}

@@ -111,7 +111,14 @@ class ContactTarget(ImportTarget):
             "region",
             "Region",
             "text",
-            synonyms=("state", "province", "county", "state/province", "bundesland"),
+            synonyms=(
+                "state",
+                "province",
+                "county",
+                "state/province",
+                "state/region",
+                "bundesland",
+            ),
             max_length=100,
         ),
         Column(
