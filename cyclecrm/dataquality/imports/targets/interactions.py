@@ -22,10 +22,10 @@ from django.utils import timezone
 from cyclecrm.activities.engagement import engagement_refresh
 from cyclecrm.activities.interactions import NEEDS_LINK, _check_channel_fields, sanitize_body
 from cyclecrm.activities.models import CallOutcome, Channel, Direction, Interaction
-from cyclecrm.contacts.models import Account, Contact
+from cyclecrm.contacts.models import Contact
 from cyclecrm.core.errors import FieldErrors, ValidationFailed
 from cyclecrm.dataquality.imports.targets.base import CleanRow, Column, ImportTarget, MatchKey
-from cyclecrm.dataquality.imports.targets.lookups import link
+from cyclecrm.dataquality.imports.targets.lookups import link_customer
 
 MAX_DURATION_SECONDS = 7 * 24 * 3600
 
@@ -92,26 +92,7 @@ class InteractionTarget(ImportTarget):
     )
 
     def resolve(self, rows: list[CleanRow], *, actor: Any, options: dict[str, Any]) -> None:
-        link(
-            rows,
-            actor=actor,
-            model=Contact,
-            target="contact",
-            by=[
-                ("contact_external_id", "external_id", "external id"),
-                ("contact_email", "email", "e-mail address"),
-            ],
-        )
-        link(
-            rows,
-            actor=actor,
-            model=Account,
-            target="account",
-            by=[
-                ("account_external_id", "external_id", "external id"),
-                ("account_name", "name", "name"),
-            ],
-        )
+        link_customer(rows, actor=actor)
         accounts = _contact_accounts(rows)
         now = timezone.now()
         for row in rows:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.db.models.functions import Lower
 
+from cyclecrm.contacts.models import Account, Contact
 from cyclecrm.contacts.normalize import normalize_email
 from cyclecrm.dataquality.imports.targets.base import CleanRow
 from cyclecrm.identity import access
@@ -111,3 +112,28 @@ def _value(row: CleanRow, column: str) -> str:
     if value in (None, ""):
         return ""
     return first_id(value) if column.endswith("external_id") else str(value).strip()
+
+
+def link_customer(rows: list[CleanRow], *, actor: Any) -> None:
+    """Resolve the contact (by external id, then e-mail) and the account (by external id, then
+    name) columns that deals, orders and interactions share."""
+    link(
+        rows,
+        actor=actor,
+        model=Contact,
+        target="contact",
+        by=[
+            ("contact_external_id", "external_id", "external id"),
+            ("contact_email", "email", "e-mail address"),
+        ],
+    )
+    link(
+        rows,
+        actor=actor,
+        model=Account,
+        target="account",
+        by=[
+            ("account_external_id", "external_id", "external id"),
+            ("account_name", "name", "name"),
+        ],
+    )

@@ -24,10 +24,9 @@ from django.db import models
 from django.utils import timezone
 
 from cyclecrm.catalog.services.common import currency_code, money_value, percent_value
-from cyclecrm.contacts.models import Account, Contact
 from cyclecrm.core.money import round_money
 from cyclecrm.dataquality.imports.targets.base import CleanRow, Column, ImportTarget, MatchKey
-from cyclecrm.dataquality.imports.targets.lookups import link
+from cyclecrm.dataquality.imports.targets.lookups import link_customer
 from cyclecrm.pipeline.models import Opportunity, Pipeline, Stage, StageChange, StageKind
 from cyclecrm.pipeline.services.opportunities import LOST_REASON_REQUIRED
 from cyclecrm.pipeline.services.pipelines import pipeline_default
@@ -102,26 +101,7 @@ class OpportunityTarget(ImportTarget):
     match_keys = (MatchKey("external_id", ("external_id",)),)
 
     def resolve(self, rows: list[CleanRow], *, actor: Any, options: dict[str, Any]) -> None:
-        link(
-            rows,
-            actor=actor,
-            model=Account,
-            target="account",
-            by=[
-                ("account_external_id", "external_id", "external id"),
-                ("account_name", "name", "name"),
-            ],
-        )
-        link(
-            rows,
-            actor=actor,
-            model=Contact,
-            target="contact",
-            by=[
-                ("contact_external_id", "external_id", "external id"),
-                ("contact_email", "email", "e-mail address"),
-            ],
-        )
+        link_customer(rows, actor=actor)
         stages = _StageFinder()
         for row in rows:
             pipeline_name, stage_name = row.values.pop("pipeline", ""), row.values.pop("stage", "")

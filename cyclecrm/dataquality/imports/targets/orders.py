@@ -30,10 +30,10 @@ from cyclecrm.catalog.numbering import next_number
 from cyclecrm.catalog.services.common import currency_code
 from cyclecrm.catalog.services.lines import PricingContext, line_rows, lines_prepare
 from cyclecrm.catalog.services.orders import FUTURE_TOLERANCE, TRANSITIONS
-from cyclecrm.contacts.models import Account, Contact
+from cyclecrm.contacts.models import Contact
 from cyclecrm.core.errors import FieldErrors, ValidationFailed
 from cyclecrm.dataquality.imports.targets.base import CleanRow, Column, ImportTarget, MatchKey
-from cyclecrm.dataquality.imports.targets.lookups import link
+from cyclecrm.dataquality.imports.targets.lookups import link_customer
 from cyclecrm.identity import access
 
 LINE_FIELDS = (
@@ -107,26 +107,7 @@ class OrderTarget(ImportTarget):
     )
 
     def resolve(self, rows: list[CleanRow], *, actor: Any, options: dict[str, Any]) -> None:
-        link(
-            rows,
-            actor=actor,
-            model=Contact,
-            target="contact",
-            by=[
-                ("contact_external_id", "external_id", "external id"),
-                ("contact_email", "email", "e-mail address"),
-            ],
-        )
-        link(
-            rows,
-            actor=actor,
-            model=Account,
-            target="account",
-            by=[
-                ("account_external_id", "external_id", "external id"),
-                ("account_name", "name", "name"),
-            ],
-        )
+        link_customer(rows, actor=actor)
         _link_products(rows, actor)
         accounts = dict(
             Contact.objects.filter(
