@@ -65,7 +65,8 @@ def sizes_for(contacts: int) -> dict[str, int]:
         "orders": contacts // 2,
         "interactions": contacts * 2,
         "opportunities": contacts // 5,
-        "leads": contacts // 5,
+        "accounts": max(10, contacts // 10),
+        "leads": contacts * 3 // 10,
         "cases": contacts // 10,
         "survey_responses": contacts // 20,
         "mailing_recipients": contacts // 5,
@@ -83,13 +84,15 @@ def generate(*, contacts: int, seed: int = 8, report: Report = print) -> dict[st
             cursor.execute("PRAGMA synchronous = OFF")
     rng = np.random.default_rng(seed)
     now = timezone.now()
-    written = _customers(rng, contacts, sizes["orders"], now, report)
-    contact_ids = np.array(Contact.objects.order_by("pk").values_list("pk", flat=True))
     staff = _staff()
-    written["users"] = sum(len(users) for users in staff.values())
-    written["teams"] = TEAMS
+    written = {"users": sum(len(users) for users in staff.values()), "teams": TEAMS}
+    account_ids = _accounts(sizes["accounts"], _sellers(staff))
+    written["accounts"] = len(account_ids)
+    people = People(rng, account_ids, _sellers(staff))
+    written |= _customers(rng, contacts, sizes["orders"], now, people, report)
+    contact_ids = np.array(Contact.objects.order_by("pk").values_list("pk", flat=True))
     world = World(rng, now, staff, contact_ids)
-    written["accounts"] = world.accounts(max(10, contacts // 200))
+    world.account_ids = account_ids
     written |= world.campaigns()
     written |= world.opportunities(sizes["opportunities"], report)
     written |= world.leads(sizes["leads"], report)
@@ -107,7 +110,12 @@ def _quiet(note: str) -> None:
 
 
 def _customers(
-    rng: np.random.Generator, contacts: int, orders: int, now: dt.datetime, report: Report
+    rng: np.random.Generator,
+    contacts: int,
+    orders: int,
+    now: dt.datetime,
+    people: "People",
+    report: Report,
 ) -> dict[str, int]:
     """Contacts and paid orders drawn by the `intelligence` generator's purchase model."""
     currency = base_currency()
@@ -115,13 +123,8 @@ def _customers(
     start = _next_pk(Contact)
     ages = rng.uniform(0, SPAN_DAYS + 365, size=contacts)  # some were there before the span
     rows = (
-        dict(
-            id=start + n,
-            last_name=f"Bench {n}",
-            country="GB",
-            created_at=now - dt.timedelta(days=float(ages[n])),
-            updated_at=now,
-        )
+        people.contact(n)
+        | dict(id=start + n, created_at=now - dt.timedelta(days=float(ages[n])), updated_at=now)
         for n in range(contacts)
     )
     written = {"contacts": _insert(Contact, rows, report)}
@@ -192,6 +195,98 @@ def _staff() -> dict[str, list[User]]:
 
 
 Row = dict[str, Any]
+
+FIRST_NAMES = (  # noqa: SIM905 (a word list reads better as text)
+    "Aaliyah Adam Aisha Alexander Alice Amelia Ana Andrea Anna Arjun Ava Ben Carlos "
+    "Charlotte Chen Chloe Daniel David Diego Elena Elijah Emily Emma Ethan Fatima Felix "
+    "Freya Gabriel George Grace Hannah Harper Henry Hugo Ines Isabella Jack Jacob James "
+    "Jonas Julia Kai Laura Leo Liam Lucas Lucia Maria Mateo Maya Mia Mohammed Noah Nora "
+    "Oliver Olivia Omar Priya Rafael Rosa Ruby Samuel Sara Sofia Sophie Thomas Wei William "
+    "Yuki Zara Zoe"
+).split()
+LAST_NAMES = (  # noqa: SIM905 (a word list reads better as text)
+    "Adams Ahmed Ali Anderson Bailey Baker Becker Bennett Brown Campbell Carter Chen "
+    "Clarke Collins Cooper Costa Davies Davis Dubois Edwards Evans Fischer Garcia Gomez "
+    "Green Hall Harris Hernandez Hill Hughes Jackson Jensen Johnson Jones Kim King "
+    "Kowalski Lee Lewis Lopez Martin Martinez Meyer Miller Mitchell Moore Morgan Muller "
+    "Murphy Nguyen Novak Nowak Oliveira Patel Perez Phillips Price Ramirez Reyes Richter "
+    "Roberts Robinson Rodriguez Rossi Russo Sanchez Santos Schmidt Schneider Scott Silva "
+    "Singh Smith Suzuki Tanaka Taylor Thomas Thompson Turner Walker Wang Ward Watson White "
+    "Williams Wilson Wood Wright Young Zhang"
+).split()
+CITIES = (  # noqa: SIM905 (a word list reads better as text)
+    "London Manchester Birmingham Leeds Glasgow Bristol Liverpool Edinburgh Cardiff "
+    "Belfast Sheffield Nottingham Leicester Brighton Oxford Cambridge York Bath Exeter "
+    "Norwich"
+).split()
+MAIL_DOMAINS = ("gmail.com", "outlook.com", "yahoo.co.uk", "icloud.com", "proton.me")
+INDUSTRIES = ("Software", "Retail", "Manufacturing", "Finance", "Health", "Education", "Media")
+
+
+def _sellers(staff: dict[str, list[User]]) -> list[tuple[int, int | None]]:
+    return [
+        (user.pk, user.teams.values_list("pk", flat=True).first())
+        for user in staff["sales_rep"] + staff["manager"]
+    ]
+
+
+def _accounts(count: int, sellers: list[tuple[int, int | None]]) -> list[int]:
+    """Organisations with a name, a web domain, an industry, a city and an owner."""
+    start = _next_pk(Account)
+
+    def rows() -> Iterator[Row]:
+        for n in range(count):
+            owner, team = sellers[n % len(sellers)]
+            name = f"{LAST_NAMES[n % len(LAST_NAMES)]} {INDUSTRIES[n % len(INDUSTRIES)]} {n}"
+            yield dict(
+                id=start + n,
+                name=name,
+                domain=f"acct{n}.example.com",
+                website=f"https://acct{n}.example.com",
+                industry=INDUSTRIES[n % len(INDUSTRIES)],
+                billing_city=CITIES[n % len(CITIES)],
+                billing_country="GB",
+                owner_id=owner,
+                team_id=team,
+            )
+
+    _insert(Account, rows(), _quiet)
+    return list(range(start, start + count))
+
+
+class People:
+    """Realistic contact rows: names from common first and last names, a unique e-mail (the
+    account's domain for its people, a free-mail domain otherwise), a UK mobile number, a city,
+    an owner, and an account for four in five of them."""
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        account_ids: list[int],
+        sellers: list[tuple[int, int | None]],
+    ) -> None:
+        self.rng, self.account_ids, self.sellers = rng, account_ids, sellers
+
+    def contact(self, n: int) -> Row:
+        first = FIRST_NAMES[int(self.rng.integers(len(FIRST_NAMES)))]
+        last = LAST_NAMES[int(self.rng.integers(len(LAST_NAMES)))]
+        owner, team = self.sellers[n % len(self.sellers)]
+        row: Row = dict(
+            first_name=first,
+            last_name=last,
+            phone=f"+447700{n:06d}",
+            city=CITIES[int(self.rng.integers(len(CITIES)))],
+            country="GB",
+            owner_id=owner,
+            team_id=team,
+        )
+        if n % 5:
+            slot = int(self.rng.integers(len(self.account_ids)))
+            row["account_id"] = self.account_ids[slot]
+            row["email"] = f"{first}.{last}.{n}@acct{slot}.example.com".lower()
+        else:
+            row["email"] = f"{first}.{last}.{n}@{MAIL_DOMAINS[n % len(MAIL_DOMAINS)]}".lower()
+        return row
 
 
 def _insert(model: type[models.Model], rows: Iterable[Row], report: Report) -> int:
@@ -315,13 +410,6 @@ class World:
 
     def contact(self) -> int:
         return int(self.contact_ids[int(self.rng.integers(len(self.contact_ids)))])
-
-    def accounts(self, count: int) -> int:
-        start = _next_pk(Account)
-        rows = (dict(id=start + n, name=f"Bench account {n}") for n in range(count))
-        written = _insert(Account, rows, _quiet)
-        self.account_ids = list(range(start, start + count))
-        return written
 
     def campaigns(self) -> dict[str, int]:
         owner, team = self.marketers[0]
