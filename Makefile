@@ -31,7 +31,7 @@ export npm_config_fund := false
 export npm_config_audit := false
 export npm_config_update_notifier := false
 
-.PHONY: help install run test e2e lint format worker bench clean distclean
+.PHONY: help install run test e2e lint format worker bench bench-smoke clean distclean
 
 help: ## Show this help
 	@echo "Cycle CRM — make targets:"
@@ -76,8 +76,17 @@ $(BENCH_STAMP): requirements/bench.txt $(PY_STAMP)
 	$(PY) -m pip install --quiet --require-hashes -r requirements/bench.txt
 	@touch $@
 
-bench: install $(BENCH_STAMP) ## Run a benchmark (SCENARIO=intelligence|kpis|import|duplicates)
-	$(CYCLECRM) bench $(SCENARIO)
+SCENARIO    ?= scale
+BENCH_ARGS  ?=
+
+bench: install $(BENCH_STAMP) ## Run a benchmark: the scale suite (SCENARIO=scale|intelligence|kpis|import|duplicates, BENCH_ARGS=...)
+	$(CYCLECRM) bench $(SCENARIO) $(BENCH_ARGS)
+
+# The CI smoke test of the scale suite: 10,000 contacts, SQLite, and PostgreSQL on the server
+# named by DATABASE_URL (or one the suite starts); fails if any measurement had errors.
+bench-smoke: install ## The scale suite at --scale 10000 (DATABASE_URL=postgres://... to use that server)
+	$(CYCLECRM) bench scale --scale 10000 --runs 100 --warmup 10 --cold-runs 1 \
+		--out bench/results/smoke.json $(if $(DATABASE_URL),--database $(DATABASE_URL)) $(BENCH_ARGS)
 
 # --- quality ----------------------------------------------------------------------------------
 

@@ -1,5 +1,9 @@
 """`cyclecrm bench`: benchmarks that write their results to a file (`make bench`).
 
+The default scenario, `scale` (issue 10), is the scale suite: a data set of `--scale` contacts
+on SQLite and PostgreSQL, measured through a production HTTP server; its logic lives in
+cyclecrm/core/benchsuite (docs/performance.md). The older scenarios follow.
+
 Each scenario runs on a fresh throw-away database (SQLite under bench/results/tmp, or the
 PostgreSQL server named by --database-url, never the DATABASE_URL of the environment), and
 each step runs in a child process, so its wall time and peak memory (max RSS) are its own.
@@ -11,6 +15,7 @@ and `kpis` (issue 8: the 1M-contact data set, then every dashboard page rendered
 can be measured on a kept data set without regenerating it.
 """
 
+import argparse
 import json
 import os
 import platform
@@ -26,14 +31,15 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 RESULTS_DIR = Path("bench/results")
-SCENARIOS = ("intelligence", "kpis", "import", "duplicates")
+SCENARIOS = ("scale", "intelligence", "kpis", "import", "duplicates")
 
 
 class Command(BaseCommand):
     help = "Run a benchmark scenario on a throw-away database and write its results to a file."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("scenario", nargs="?", default="intelligence", choices=SCENARIOS)
+        parser.add_argument("scenario", nargs="?", default="scale", choices=SCENARIOS)
+        self._scale_arguments(parser)
         parser.add_argument("--contacts", type=int, default=1_000_000)
         parser.add_argument("--orders", type=int, default=500_000)
         parser.add_argument("--leads", type=int, default=200_000)
@@ -49,12 +55,39 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reuse", action="store_true", help="kpis: measure the kept data, do not generate"
         )
-        parser.add_argument("--runs", type=int, default=5, help="kpis: renders per measurement")
+        parser.add_argument(
+            "--runs", type=int, help="kpis: renders per measurement (5); scale: requests (400)"
+        )
         parser.add_argument("--rows", type=int, default=1_000_000, help="import: rows in the file")
 
+    def _scale_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", type=int, default=1_000_000, help="scale: contacts")
+        parser.add_argument(
+            "--database", default="", help="scale: a PostgreSQL server URL (default: start one)"
+        )
+        parser.add_argument("--out", type=Path, default=Path("bench/results/latest.json"))
+        parser.add_argument("--databases", default="sqlite,postgresql")
+        parser.add_argument("--warmup", type=int, default=40, help="scale: warm-up requests")
+        parser.add_argument("--cold-runs", type=int, default=3, help="scale: cold dashboards")
+        parser.add_argument("--duration", type=float, help="scale: at most, per measurement (s)")
+        parser.add_argument("--port", type=int, default=18100, help="scale: first gunicorn port")
+        parser.add_argument("--pg-port", type=int, default=54410, help="scale: first PG port")
+        parser.add_argument("--threads", type=int, default=4, help="scale: gunicorn threads")
+        parser.add_argument("--import-rows", type=int, default=0)
+        parser.add_argument("--campaign-recipients", type=int, default=0)
+        parser.add_argument("--samples", type=int, default=0, help=argparse.SUPPRESS)
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["child"].startswith("scale-"):
+            from cyclecrm.core.benchsuite import children
+
+            children.emit(children.run(options["child"], options))
+            return
         if options["child"]:
             self._child(options)
+            return
+        if options["scenario"] == "scale":
+            self._scale(options)
             return
         if options["scenario"] == "duplicates":
             from cyclecrm.dataquality.duplicates.bench import write_results
@@ -67,6 +100,42 @@ class Command(BaseCommand):
             run_bench(options["rows"], options["output"], self.stdout.write)
             return
         self._parent(options)
+
+    def _scale(self, options: dict[str, Any]) -> None:
+        from cyclecrm.core.benchsuite.measure import Plan
+        from cyclecrm.core.benchsuite.report import failures
+        from cyclecrm.core.benchsuite.runner import Options, run_suite
+
+        databases = tuple(name.strip() for name in options["databases"].split(",") if name)
+        unknown = set(databases) - {"sqlite", "postgresql"}
+        if unknown or not databases:
+            raise CommandError("--databases: sqlite, postgresql or both (comma-separated).")
+        plan = Plan(
+            requests=options["runs"] or 400,
+            warmup=options["warmup"],
+            cold_runs=options["cold_runs"],
+            duration=options["duration"],
+        )
+        suite = Options(
+            scale=options["scale"],
+            databases=databases,
+            database_url=options["database"],
+            out=options["out"],
+            data_dir=options["data_dir"],
+            reuse=options["reuse"],
+            plan=plan,
+            port=options["port"],
+            pg_port=options["pg_port"],
+            threads=options["threads"],
+            import_rows=options["import_rows"],
+            campaign_recipients=options["campaign_recipients"],
+        )
+        results = run_suite(suite, lambda note: self.stderr.write(note))
+        self.stdout.write(options["out"].with_suffix(".md").read_text())
+        self.stdout.write(f"Results written to {options['out']} and its .md")
+        failed = failures(results)
+        if failed:
+            raise CommandError("Measurements with errors: " + ", ".join(failed))
 
     # --- parent: orchestrates the steps in child processes -----------------------------------
 
@@ -94,7 +163,7 @@ class Command(BaseCommand):
             if scenario == "kpis":
                 if not options["reuse"]:
                     steps.append(self._step(["--child", "kpis-generate", *sizes], env))
-                runs = ["--runs", str(options["runs"])]
+                runs = ["--runs", str(options["runs"] or 5)]
                 steps.append(self._step(["--child", "kpis-measure", *runs], env))
             else:
                 steps.append(self._step(["--child", "generate", *sizes], env))
@@ -173,7 +242,7 @@ class Command(BaseCommand):
             report = {
                 "step": "measure dashboards",
                 "measurements": measure(
-                    runs=options["runs"], report=lambda note: self.stderr.write(note)
+                    runs=options["runs"] or 5, report=lambda note: self.stderr.write(note)
                 ),
             }
         elif options["child"] == "idle":
