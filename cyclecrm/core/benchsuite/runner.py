@@ -153,7 +153,7 @@ def _sqlite(data_dir: Path, reuse: bool) -> tuple[dict[str, str], dict[str, Any]
 def _postgresql(
     root: Path, options: Options, stack: contextlib.ExitStack
 ) -> tuple[dict[str, str], dict[str, Any]]:
-    """The database: the URL's as is with --reuse; else a fresh `cyclecrm_bench` on the
+    """The database: the URL's as is with --reuse; else a fresh one (`_bench_name`) on the
     server named by --database, or on a server of the suite's own in root/pg."""
     info: dict[str, Any] = {}
     if options.database_url:
@@ -165,19 +165,13 @@ def _postgresql(
         stack.callback(server.stop)
         server_url = server.url(BENCH_DATABASE)
         info["postgresql_server"] = f"started by the suite in {server.root}"
-    url = server_url if options.reuse and options.database_url else _with_db(server_url)
+    name = _bench_name(server_url)
+    url = server_url if options.reuse and options.database_url else _with_db(server_url, name)
     if not options.reuse:
-        pg_execute(
-            _with_db(server_url, "postgres"),
-            f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)",
-            f"CREATE DATABASE {BENCH_DATABASE}",
-        )
+        drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        pg_execute(_with_db(server_url, "postgres"), drop, f'CREATE DATABASE "{name}"')
         if not options.data_dir and options.database_url:
-            stack.callback(
-                pg_execute,
-                _with_db(server_url, "postgres"),
-                f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)",
-            )
+            stack.callback(pg_execute, _with_db(server_url, "postgres"), drop)
     shown = ", ".join(f"'{name}'" for name in pg_settings())
     rows = pg_execute(url, f"SELECT name, setting, unit FROM pg_settings WHERE name IN ({shown})")
     info["postgresql_settings"] = {name: f"{value}{unit or ''}" for name, value, unit in rows}
@@ -189,7 +183,14 @@ def _postgresql(
     return base_env(app_dir) | {"DATABASE_URL": url}, info
 
 
-def _with_db(url: str, name: str = BENCH_DATABASE) -> str:
+def _bench_name(url: str) -> str:
+    """The database a fresh data set goes into: `<the URL's database>_bench` on a given server
+    (several people may share it), `cyclecrm_bench` on the suite's own."""
+    named = urlsplit(url).path.lstrip("/")
+    return BENCH_DATABASE if named in ("", BENCH_DATABASE) else f"{named}_bench"
+
+
+def _with_db(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
 
