@@ -81,6 +81,7 @@ def _root(options: Options, database: str) -> Iterator[Path]:
         return
     TMP_ROOT.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix=f"scale-{database}-", dir=TMP_ROOT)).resolve()
+    root.chmod(0o755)  # the PostgreSQL server user must reach root/pg
     try:
         yield root
     finally:
