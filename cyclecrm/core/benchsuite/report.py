@@ -6,6 +6,7 @@ SQLite and PostgreSQL can be measured at different times into one table.
 """
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +47,12 @@ def merge(path: Path, machine: dict[str, Any], database: str, part: dict[str, An
     return results
 
 
-def failures(results: dict[str, Any]) -> list[str]:
-    """Measurements that had errors or could not be taken, "database: name" each."""
+def failures(results: dict[str, Any], databases: Iterable[str] = DATABASES) -> list[str]:
+    """Measurements of `databases` that had errors or failed, "database: name" each."""
     found = []
     for database, part in results.get("databases", {}).items():
+        if database not in databases:
+            continue
         for name, measurement in part.get("measurements", {}).items():
             if not isinstance(measurement, dict):
                 continue

@@ -87,6 +87,7 @@ def test_failures_name_measurements_with_errors():
         }
     }
     assert failures(results) == ["sqlite: b", "postgresql: c"]
+    assert failures(results, ["postgresql"]) == ["postgresql: c"]
     assert "failed: boom" in figure({"error": "boom"})
     assert "**2 errors**" in figure({"p50_ms": 1.0, "p99_ms": 2.0, "errors": 2})
     assert "## " not in markdown(results)

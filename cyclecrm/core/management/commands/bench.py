@@ -133,7 +133,7 @@ class Command(BaseCommand):
         results = run_suite(suite, lambda note: self.stderr.write(note))
         self.stdout.write(options["out"].with_suffix(".md").read_text())
         self.stdout.write(f"Results written to {options['out']} and its .md")
-        failed = failures(results)
+        failed = failures(results, databases)
         if failed:
             raise CommandError("Measurements with errors: " + ", ".join(failed))
 
