@@ -242,7 +242,7 @@ class Gunicorn:
             "environment": self.env.get("CYCLECRM_ENV", "development"),
         }
 
-    def start(self, timeout: float = 120) -> None:
+    def start(self, timeout: float = 600) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
