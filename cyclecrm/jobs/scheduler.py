@@ -38,7 +38,12 @@ def claim_minute(huey: Huey, minute: dt.datetime) -> bool:
 class ClusterScheduler(Scheduler):
     def enqueue_periodic_tasks(self, now: dt.datetime | None) -> None:
         now = now or self.huey._get_timestamp()
-        if not claim_minute(self.huey, now):
+        try:
+            claimed = claim_minute(self.huey, now)
+        except Exception:  # Redis is down: nothing could be enqueued either; next minute
+            logger.exception("Could not claim the periodic jobs of %s.", f"{now:%H:%M}")
+            return
+        if not claimed:
             logger.info("Periodic jobs of %s were enqueued by another worker.", f"{now:%H:%M}")
             return
         super().enqueue_periodic_tasks(now)

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from huey import RedisHuey, SqliteHuey, crontab
 
+from cyclecrm.core.testing.mailservers import free_port
 from cyclecrm.jobs.scheduler import ClusterScheduler, claim_minute
 
 MINUTE = dt.datetime(2026, 11, 25, 7, 5, 12)
@@ -57,3 +58,12 @@ def test_the_sqlite_queue_enqueues_as_huey_does(tmp_path):
     _scheduler(huey).enqueue_periodic_tasks(MINUTE)
 
     assert huey.pending_count() == 1
+
+
+def test_an_unreachable_redis_skips_the_minute_without_stopping_the_scheduler(caplog):
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    huey = _huey_with_a_periodic_job(RedisHuey("unreachable", url=url))
+
+    _scheduler(huey).enqueue_periodic_tasks(MINUTE)  # logs, does not raise
+
+    assert "Could not claim the periodic jobs of 07:05." in caplog.text
