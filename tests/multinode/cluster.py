@@ -227,6 +227,7 @@ class Cluster:
             "--workers", "2",
             "--timeout", "120",
             "--graceful-timeout", "20",
+            "--no-control-socket",  # its default path is one per user, not per process
         ]  # fmt: skip
         return self._spawn(f"web{index}", command, signal.SIGTERM)
 

@@ -47,6 +47,15 @@ class Tally:
     emails: dict[int, str] = field(default_factory=dict)  # interaction id -> subject
     imports: dict[int, str] = field(default_factory=dict)  # import id -> e-mail domain
 
+    def summary(self) -> str:
+        return (
+            f"responses: {dict(self.statuses)}\ncontacts: {len(self.updates)}, updates: "
+            f"{sum(self.updates.values())}, conflicts: {self.conflicts}, e-mails: "
+            f"{len(self.emails)}, imports: {len(self.imports)}\nserver errors: "
+            f"{self.server_errors[:5]}\nconnection errors: {self.connection_errors[:5]}\n"
+            f"unexpected: {self.unexpected[:5]}"
+        )
+
     def successes_per_port(self) -> Counter:
         counts: Counter = Counter()
         for (port, _, status), count in self.statuses.items():
