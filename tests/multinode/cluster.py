@@ -134,7 +134,7 @@ class Cluster:
             "STATIC_ROOT": str(self.root / "static"),
             "EMAIL_HOST": self.smtp.host,
             "EMAIL_PORT": str(self.smtp.port),
-            "DEFAULT_FROM_EMAIL": "crm@multinode.test",
+            "DEFAULT_FROM_EMAIL": "crm@multinode.example.com",
             "HUEY_WORKERS": "2",
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",

@@ -15,7 +15,7 @@ import redis
 from cyclecrm.core.testing.redisserver import MISSING, redis_binary
 
 from .cluster import ADMIN, PASSWORD, Cluster, wait_until
-from .workload import IMPORT_ROWS, Tally, drive
+from .workload import API_DOMAIN, IMPORT_ROWS, Tally, drive
 
 pytestmark = pytest.mark.multinode
 
@@ -147,7 +147,7 @@ def _each_import_stored_its_rows_once(db, tally: Tally) -> None:
 def _contacts_versions_and_history_match_the_clients(db, tally: Tally) -> None:
     versions = dict(
         db.execute(
-            "SELECT id, version FROM contacts_contact WHERE email LIKE '%%@api.multinode.test'"
+            "SELECT id, version FROM contacts_contact WHERE email LIKE %s", (f"%@{API_DOMAIN}",)
         ).fetchall()
     )
     assert versions == {contact: updates + 1 for contact, updates in tally.updates.items()}

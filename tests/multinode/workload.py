@@ -19,6 +19,7 @@ import requests
 API = "/api/v1"
 PROXY = {"X-Forwarded-Proto": "https"}  # what the reverse proxy in front of the nodes adds
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+API_DOMAIN = "api.multinode.example.com"  # of the contacts created through the API
 IMPORT_ROWS = 25
 MAX_IMPORTS_PER_CLIENT = 3
 OPERATIONS = {
@@ -150,7 +151,7 @@ class Client:
         body = {
             "first_name": "Node",
             "last_name": f"Mn-{tag}",
-            "email": f"{tag}@api.multinode.test",
+            "email": f"{tag}@{API_DOMAIN}",
             "force": True,
         }
         response = self.call("create", self.api, "POST", f"{API}/contacts", (201,), json=body)
@@ -204,7 +205,7 @@ class Client:
         if self.imports >= MAX_IMPORTS_PER_CLIENT:
             return
         self.imports += 1
-        domain = f"imp-{uuid.uuid4().hex[:10]}.multinode.test"
+        domain = f"imp-{uuid.uuid4().hex[:10]}.multinode.example.com"
         lines = ["First name,Last name,Email"]
         lines += [f"Imported,Row{n},row{n}@{domain}" for n in range(IMPORT_ROWS)]
         upload = self.call(
