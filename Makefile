@@ -31,7 +31,7 @@ export npm_config_fund := false
 export npm_config_audit := false
 export npm_config_update_notifier := false
 
-.PHONY: help install run test e2e lint format worker bench bench-smoke clean distclean
+.PHONY: help install run test e2e multinode lint format worker bench bench-smoke clean distclean
 
 help: ## Show this help
 	@echo "Cycle CRM — make targets:"
@@ -91,7 +91,7 @@ bench-smoke: install ## The scale suite at --scale 10000 (DATABASE_URL=postgres:
 # --- quality ----------------------------------------------------------------------------------
 
 test: install ## Run the test suite except browser tests (PYTEST_ARGS=... to pass options)
-	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not e2e and not multinode" $(PYTEST_ARGS)
 
 e2e: install ## Run the Playwright browser tests (installs Debian's chromium if missing)
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -101,6 +101,13 @@ e2e: install ## Run the Playwright browser tests (installs Debian's chromium if 
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-liberation fonts-dejavu-core; \
 	fi
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+multinode: install ## Multi-node test: 2 web processes + 2 workers on PostgreSQL (DATABASE_URL) and Redis
+	@if [[ "$${DATABASE_URL:-}" != postgres* ]]; then \
+		echo "make multinode needs DATABASE_URL=postgres://... naming a server where it may create a database"; \
+		exit 1; \
+	fi
+	$(PY) -m pytest -m multinode tests/multinode $(PYTEST_ARGS)
 
 lint: $(PY_STAMP) ## Check code style: ruff check + ruff format --check
 	$(BIN)/ruff check .

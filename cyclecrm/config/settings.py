@@ -190,6 +190,8 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers probe the health check over plain HTTP on the node's own port.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Background jobs: an SQLite queue file beside the database by default, Redis when configured

@@ -1,8 +1,10 @@
 from django.urls import include, path
 
 from cyclecrm.api.root import api
+from cyclecrm.core.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("", include("cyclecrm.identity.urls")),
     path("", include("cyclecrm.contacts.urls")),

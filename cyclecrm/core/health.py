@@ -1,0 +1,51 @@
+"""`GET /healthz`: whether this web process can reach its database and its job queue.
+
+For load balancers and supervisors (docs/deployment.md, "Health checks"): 200 when both answer,
+503 naming what failed otherwise. No login, no session, never cached; it reveals no
+configuration, only which of the two checks failed.
+"""
+
+import logging
+
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from huey.contrib.djhuey import HUEY
+
+logger = logging.getLogger(__name__)
+
+
+def database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.exception("Health check: the database does not answer.")
+        return False
+
+
+def queue_ok() -> bool:
+    """The queue answers a read (Redis, or the SQLite queue file); immediate mode has none."""
+    if HUEY.immediate:
+        return True
+    try:
+        HUEY.storage.queue_size()
+    except Exception:
+        logger.exception("Health check: the job queue does not answer.")
+        return False
+    return True
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {
+        "database": "ok" if database_ok() else "failed",
+        "queue": "ok" if queue_ok() else "failed",
+    }
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "failed", **checks}, status=200 if healthy else 503
+    )
