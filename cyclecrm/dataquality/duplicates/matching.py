@@ -182,10 +182,9 @@ def key_matrix(records: Sequence[Person | Organization], rules: list) -> np.ndar
     rule, 0 where the rule gives no key. Eight bytes per key instead of a string object keeps a
     million contacts' keys in about 150 MB; two different keys share a hash with a chance of
     about 1 in 10^13 at that size, which would only add one comparison."""
-    matrix = np.zeros((len(records), len(rules)), dtype=np.int64)
-    for index, record in enumerate(records):
-        matrix[index] = [_hash(key) for key in keys(record, rules)]
-    return matrix
+    hashes = (_hash(key) for record in records for key in keys(record, rules))
+    count = len(records) * len(rules)
+    return np.fromiter(hashes, dtype=np.int64, count=count).reshape(len(records), len(rules))
 
 
 def _hash(key: str) -> int:
