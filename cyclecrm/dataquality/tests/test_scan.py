@@ -107,7 +107,7 @@ def test_scan_reads_contacts_in_keyset_pages_of_tuples(admin, monkeypatch):
     monkeypatch.setattr(scan_module, "CHUNK", 2)
     with CaptureQueriesContext(connection) as queries:
         ids, records = scan_module.load_records("contact", None)
-    assert ids == sorted(p.pk for p in people)
+    assert list(ids) == sorted(p.pk for p in people)
     pages = [q["sql"] for q in queries if "contacts_contact" in q["sql"]]
     # 5 rows in pages of 2: 2 + 2 + 1, the last page shorter so no fourth query.
     assert len(pages) == 3
