@@ -132,6 +132,8 @@ class Contact(BaseRecord):
             models.Index(fields=["-updated_at", "-id"], name="contacts_contact_updated_idx"),
             models.Index(fields=["lifecycle_stage"], name="contacts_contact_stage_idx"),
             models.Index(fields=["country", "region"], name="contacts_contact_geo_idx"),
+            # Segment rules combine country and city (docs/performance.md, "Segments").
+            models.Index(fields=["country", "city"], name="contacts_contact_city_idx"),
         ]
 
     def __str__(self) -> str:

@@ -7,16 +7,26 @@ pair that a reviewer dismissed is never proposed again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+import numpy as np
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cyclecrm.core.registry import record_type as get_record_type
-from cyclecrm.dataquality.duplicates.clusters import group
-from cyclecrm.dataquality.duplicates.compare import features, profile
-from cyclecrm.dataquality.duplicates.matching import FIELDS, MATCHED_TYPES, Pair, find_pairs
+from cyclecrm.dataquality.duplicates.clusters import group_indexed
+from cyclecrm.dataquality.duplicates.compare import (
+    Organization,
+    Person,
+    features,
+    profile,
+    score_pair,
+)
+from cyclecrm.dataquality.duplicates.matching import FIELDS, MATCHED_TYPES, scored_pairs
 from cyclecrm.dataquality.models import (
     ClusterStatus,
     DuplicateCluster,
@@ -27,6 +37,19 @@ from cyclecrm.identity.access import restrict
 
 CHUNK = 5000
 WRITE_BATCH = 2000
+# Feature fields whose values repeat across records (kept once in memory by `_share`).
+SHARED_PERSON = (
+    "first_name",
+    "last_name",
+    "city",
+    "region",
+    "postal_code",
+    "gender",
+    "title",
+    "company",
+    "account",
+)
+SHARED_ORGANIZATION = ("city", "country")
 
 
 def scan_start(*, actor: Any, record_type: str, threshold: float | None = None) -> DuplicateScan:
@@ -41,20 +64,47 @@ def scan_start(*, actor: Any, record_type: str, threshold: float | None = None) 
     )
 
 
-def load_records(record_type: str, actor: Any | None) -> tuple[list[int], list[Any]]:
+def load_records(record_type: str, actor: Any | None) -> tuple[array, list[Any]]:
     """Ids (ascending) and comparison features of every record `actor` may read (all when
-    actor is None), streamed from the database in chunks."""
+    actor is None). Read in keyset pages of CHUNK rows as tuples (no model instances); the
+    features keep one copy of each repeated value (names, cities, account ids), which is what
+    lets a million contacts' features fit in about 300 MB."""
     model = get_record_type(record_type).model
     rows = model._default_manager.all()
     if actor is not None:
         rows = restrict(rows, actor)
     names = FIELDS[record_type]
-    ids: list[int] = []
+    shared: dict[str, str] = {}
+    ids = array("q")  # 8 bytes an id, where a list of ints takes about 36
     records: list[Any] = []
-    for row in rows.order_by("id").values_list("id", *names).iterator(chunk_size=CHUNK):
-        ids.append(row[0])
-        records.append(features(record_type, dict(zip(names, row[1:], strict=True))))
+    for chunk in _pages(rows.values_list("id", *names)):
+        for row in chunk:
+            ids.append(row[0])
+            record = features(record_type, dict(zip(names, row[1:], strict=True)))
+            records.append(_share(record, shared))
     return ids, records
+
+
+def _pages(rows: QuerySet) -> Iterator[list[tuple]]:
+    """The rows in pages of CHUNK, each one query `WHERE id > <last id> ORDER BY id LIMIT`."""
+    last = None
+    while True:
+        page = rows if last is None else rows.filter(id__gt=last)
+        chunk = list(page.order_by("id")[:CHUNK])
+        if chunk:
+            yield chunk
+        if len(chunk) < CHUNK:
+            return
+        last = chunk[-1][0]
+
+
+def _share(record: Person | Organization, shared: dict[str, str]) -> Person | Organization:
+    names = SHARED_PERSON if isinstance(record, Person) else SHARED_ORGANIZATION
+    for name in names:
+        value = getattr(record, name)
+        if value:
+            setattr(record, name, shared.setdefault(value, value))
+    return record
 
 
 def run_scan(scan_id: int) -> DuplicateScan:
@@ -66,14 +116,11 @@ def run_scan(scan_id: int) -> DuplicateScan:
         ids, records = load_records(scan.record_type, scan.created_by)
         scan.records = len(ids)
         scan.save(update_fields=["records"])
+        _release_read_cache()
         stats: dict[str, int] = {}
-        found = find_pairs(
-            ids, records, scan.record_type, threshold_value=scan.threshold, stats=stats
-        )
-        pairs = [pair for pair in found if (pair.left_id, pair.right_id) not in _dismissed(scan)]
-        del records
+        edges = _edges(scan, ids, records, stats)
         scan.candidate_pairs = stats.get("compared", 0)
-        write_queue(scan, pairs)
+        write_queue(scan, ids, records, edges)
     except Exception as error:
         scan.status = "failed"
         scan.error = f"{type(error).__name__}: {error}"
@@ -83,67 +130,116 @@ def run_scan(scan_id: int) -> DuplicateScan:
     return scan
 
 
+def _release_read_cache() -> None:
+    """Close the connection after reading every record (a new one opens for the writes): on
+    SQLite its page cache and memory map (64 + 256 MB in settings) stay resident in this process
+    otherwise, a third of the 1 GiB the scan of a million contacts must stay under. Inside an
+    atomic block (tests) the connection is kept."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+@dataclass
+class Edges:
+    """The pairs found, as record numbers (positions in the loaded ids) and scores in arrays:
+    20 bytes a pair where a Pair with its reasons took about 500. The reasons are computed
+    again when the pairs are written."""
+
+    left: np.ndarray
+    right: np.ndarray
+    score: np.ndarray
+
+
+def _edges(scan: DuplicateScan, ids: Sequence[int], records: list[Any], stats: dict) -> Edges:
+    dismissed = _dismissed(scan)
+    left, right, score = array("l"), array("l"), array("d")
+    for x, y, value, _reasons in scored_pairs(
+        records, scan.record_type, threshold_value=scan.threshold, stats=stats
+    ):
+        if dismissed and (ids[x], ids[y]) in dismissed:
+            continue
+        left.append(x)
+        right.append(y)
+        score.append(value)
+    return Edges(np.array(left, dtype=np.int64), np.array(right, dtype=np.int64), np.array(score))
+
+
 def _dismissed(scan: DuplicateScan) -> set[tuple[int, int]]:
-    cache = getattr(scan, "_dismissed_pairs", None)
-    if cache is None:
-        rows = DuplicatePair.objects.filter(
-            record_type=scan.record_type, cluster__status=ClusterStatus.DISMISSED
-        ).values_list("left_id", "right_id")
-        cache = {(min(a, b), max(a, b)) for a, b in rows}
-        scan._dismissed_pairs = cache  # type: ignore[attr-defined]
-    return cache
+    rows = DuplicatePair.objects.filter(
+        record_type=scan.record_type, cluster__status=ClusterStatus.DISMISSED
+    ).values_list("left_id", "right_id")
+    return {(min(a, b), max(a, b)) for a, b in rows}
 
 
 @transaction.atomic
-def write_queue(scan: DuplicateScan, pairs: list[Pair]) -> None:
-    """Replace the type's open clusters by the clusters of `pairs`, best first."""
+def write_queue(scan: DuplicateScan, ids: Sequence[int], records: list[Any], edges: Edges) -> None:
+    """Replace the type's open clusters by the clusters of `edges`, best first, written in
+    batches of WRITE_BATCH clusters with their pairs."""
     prof = profile(scan.record_type)
-    DuplicateCluster.objects.filter(
+    open_clusters = DuplicateCluster.objects.filter(
         record_type=scan.record_type, status=ClusterStatus.OPEN
-    ).delete()
-    edges = [(pair.left_id, pair.right_id, pair.score) for pair in pairs]
-    members = group(edges, strong=prof.strong)
-    cluster_of = {record_id: index for index, ids in enumerate(members) for record_id in ids}
-    by_cluster: list[list[Pair]] = [[] for _ in members]
-    for pair in pairs:
-        index = cluster_of.get(pair.left_id)
-        if index is not None and cluster_of.get(pair.right_id) == index:
-            by_cluster[index].append(pair)
+    )
+    DuplicatePair.objects.filter(cluster__in=open_clusters.values("id")).delete()
+    open_clusters.only("id").delete()
+    labels = group_indexed(edges.left, edges.right, edges.score, len(ids), strong=prof.strong)
+    count = int(labels.max()) + 1 if len(labels) else 0
+    members = _grouped(labels, np.arange(len(labels)), count)
+    inside = labels[edges.left]
+    kept = np.flatnonzero((inside >= 0) & (inside == labels[edges.right]))
+    pairs = _grouped(inside[kept], kept, count)
     now = timezone.now()
-    clusters = DuplicateCluster.objects.bulk_create(
-        [
-            DuplicateCluster(
-                record_type=scan.record_type,
-                scan=scan,
-                score=round(max(pair.score for pair in found), 4),
-                size=len(ids),
-                record_ids=ids,
-                created_at=now,
-            )
-            for ids, found in zip(members, by_cluster, strict=True)
-        ],
-        batch_size=WRITE_BATCH,
-    )
-    DuplicatePair.objects.bulk_create(
-        _pair_rows(scan.record_type, clusters, by_cluster), batch_size=WRITE_BATCH
-    )
-    scan.pairs = sum(len(found) for found in by_cluster)
-    scan.clusters = len(clusters)
+    written = 0
+    for first in range(0, count, WRITE_BATCH):
+        batch = range(first, min(first + WRITE_BATCH, count))
+        clusters = DuplicateCluster.objects.bulk_create(
+            [
+                DuplicateCluster(
+                    record_type=scan.record_type,
+                    scan=scan,
+                    score=round(float(edges.score[pairs[n]].max()), 4),
+                    size=len(members[n]),
+                    record_ids=[ids[i] for i in members[n].tolist()],
+                    created_at=now,
+                )
+                for n in batch
+            ]
+        )
+        rows = list(_pair_rows(scan, ids, records, edges, clusters, [pairs[n] for n in batch]))
+        DuplicatePair.objects.bulk_create(rows, batch_size=WRITE_BATCH)
+        written += len(rows)
+    scan.pairs = written
+    scan.clusters = count
     scan.status = "done"
     scan.finished_at = timezone.now()
     scan.save()
 
 
+def _grouped(labels: np.ndarray, values: np.ndarray, count: int) -> list[np.ndarray]:
+    """`values` split by their label (0..count-1; others dropped), each in its given order."""
+    order = np.argsort(labels, kind="stable")
+    labels, values = labels[order], values[order]
+    bounds = np.searchsorted(labels, np.arange(count + 1))
+    return [values[bounds[n] : bounds[n + 1]] for n in range(count)]
+
+
 def _pair_rows(
-    record_type: str, clusters: list[DuplicateCluster], by_cluster: list[list[Pair]]
-) -> Iterable[DuplicatePair]:
-    for cluster, found in zip(clusters, by_cluster, strict=True):
-        for pair in found:
+    scan: DuplicateScan,
+    ids: Sequence[int],
+    records: list[Any],
+    edges: Edges,
+    clusters: list[DuplicateCluster],
+    pairs: list[np.ndarray],
+) -> Iterator[DuplicatePair]:
+    prof = profile(scan.record_type)
+    for cluster, found in zip(clusters, pairs, strict=True):
+        for edge in found.tolist():
+            x, y = int(edges.left[edge]), int(edges.right[edge])
+            _score, reasons = score_pair(records[x], records[y], prof)
             yield DuplicatePair(
                 cluster=cluster,
-                record_type=record_type,
-                left_id=pair.left_id,
-                right_id=pair.right_id,
-                score=round(pair.score, 4),
-                reasons=pair.reasons,
+                record_type=scan.record_type,
+                left_id=ids[x],
+                right_id=ids[y],
+                score=round(float(edges.score[edge]), 4),
+                reasons=reasons,
             )

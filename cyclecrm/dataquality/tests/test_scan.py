@@ -2,10 +2,16 @@
 
 from datetime import date
 
+import numpy as np
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cyclecrm.core.testing.factories import make_contact
-from cyclecrm.dataquality.duplicates.clusters import group
+from cyclecrm.dataquality.duplicates import scan as scan_module
+from cyclecrm.dataquality.duplicates.clusters import group, group_indexed
+from cyclecrm.dataquality.duplicates.compare import Person
+from cyclecrm.dataquality.duplicates.matching import scored_pairs
 from cyclecrm.dataquality.duplicates.scan import run_scan, scan_start
 from cyclecrm.dataquality.duplicates.tasks import scan_duplicates
 from cyclecrm.dataquality.models import DuplicateCluster, DuplicatePair, DuplicateScan
@@ -79,3 +85,43 @@ def test_guarded_grouping_does_not_chain_two_clusters_through_a_weak_edge():
     edges = [(1, 2, 0.999), (3, 4, 0.999), (2, 3, 0.6), (4, 5, 0.6)]
     assert group(edges, strong=0.99, mode="connected") == [[1, 2, 3, 4, 5]]
     assert group(edges, strong=0.99, mode="guarded") == [[1, 2], [3, 4, 5]]
+
+
+def test_array_grouping_matches_the_edge_grouping_ties_included():
+    rng = np.random.default_rng(3)
+    left = rng.integers(0, 60, size=120)
+    right = rng.integers(0, 60, size=120)
+    keep = left < right
+    left, right = left[keep], right[keep]
+    score = rng.choice([0.6, 0.8, 0.995, 0.999], size=len(left))
+    edges = list(zip(left.tolist(), right.tolist(), score.tolist(), strict=True))
+    expected = group(edges, strong=0.99)
+    labels = group_indexed(left, right, score, 60, strong=0.99)
+    clusters = [np.flatnonzero(labels == n).tolist() for n in range(labels.max() + 1)]
+    assert clusters == expected
+    assert len(expected) > 3
+
+
+def test_scan_reads_contacts_in_keyset_pages_of_tuples(admin, monkeypatch):
+    people = [make_contact(admin, first_name="Ada", last_name=f"L{n}") for n in range(5)]
+    monkeypatch.setattr(scan_module, "CHUNK", 2)
+    with CaptureQueriesContext(connection) as queries:
+        ids, records = scan_module.load_records("contact", None)
+    assert list(ids) == sorted(p.pk for p in people)
+    pages = [q["sql"] for q in queries if "contacts_contact" in q["sql"]]
+    # 5 rows in pages of 2: 2 + 2 + 1, the last page shorter so no fourth query.
+    assert len(pages) == 3
+    assert all("LIMIT 2" in sql for sql in pages)
+    assert sum('"id" >' in sql for sql in pages) == 2
+    # one copy of a repeated value across records
+    assert records[0].first_name is records[4].first_name
+
+
+def test_an_oversized_block_is_skipped_not_compared_pairwise():
+    people = [Person(first_name="ann", last_name="smith") for _ in range(12)]
+    stats: dict[str, int] = {}
+    assert list(scored_pairs(people, "contact", max_block=10, stats=stats)) == []
+    assert stats["compared"] == 0
+    stats = {}
+    list(scored_pairs(people[:10], "contact", max_block=10, stats=stats))
+    assert stats["compared"] == 45
