@@ -14,6 +14,7 @@ from cyclecrm.analytics.kpis.present import evaluation_table, table_csv, table_x
 from cyclecrm.analytics.panels import PanelView, panel_view
 from cyclecrm.analytics.selectors import dashboards as selectors
 from cyclecrm.analytics.services import pins as services
+from cyclecrm.analytics.services.warming import remember_view
 from cyclecrm.core.errors import ValidationFailed
 from cyclecrm.identity.models import User
 from cyclecrm.web.errors import crm_view, is_htmx
@@ -61,6 +62,8 @@ def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such dashboard.")
     filters = read_filters(request.GET, today=timezone.now().date())
     panels, errors = _panels(request.user, dashboard, filters)
+    if not errors:
+        remember_view(actor=request.user, slug=slug, filters=filters)
     context = {
         "dashboard": dashboard,
         "dashboards": DASHBOARDS,

@@ -189,6 +189,11 @@ class Order(BaseRecord):
             models.Index(fields=["contact", "-ordered_at"], name="catalog_order_contact_idx"),
             models.Index(fields=["account", "-ordered_at"], name="catalog_order_account_idx"),
             models.Index(fields=["-created_at", "-id"], name="catalog_order_created_idx"),
+            # Covers the KPI aggregates over purchases in a period (docs/performance.md)
+            models.Index(
+                fields=["ordered_at", "status", "contact", "currency", "total"],
+                name="catalog_order_kpi_idx",
+            ),
         ]
 
     def __str__(self) -> str:

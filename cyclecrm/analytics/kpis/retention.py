@@ -11,11 +11,10 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
 from cyclecrm.analytics.kpis.customers import (
     ORDER_SOURCES,
-    first_purchases,
     new_customers,
     purchases,
 )
@@ -44,6 +43,7 @@ from cyclecrm.intelligence.models import (
 CHURN_WINDOW = dt.timedelta(days=CHURN_WINDOW_DAYS)
 MAX_COHORTS = 12
 MAX_CHURN_BUCKETS = 36
+Cell = tuple[dt.date, dt.date]
 COST_SOURCES = ("campaigns.CampaignCost", "campaigns.Campaign", "analytics.SalesCost")
 
 
@@ -252,24 +252,37 @@ def _utc(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
-def cohort_rows(actor: User, q: KpiQuery, first: dt.date, last: dt.date) -> QuerySet:
-    """(cohort month, purchase month, customers) for customers whose first purchase month is in
-    [first, last], over the 12 months from their cohort month: one grouped query."""
-    first_time = Subquery(
-        first_purchases(actor, q).filter(contact=OuterRef("contact")).values("first")[:1]
-    )
-    orders = (
+def cohort_cells(actor: User, q: KpiQuery, first: dt.date, last: dt.date) -> dict[Cell, int]:
+    """{(cohort month, purchase month): customers} for customers whose first purchase month is
+    in [first, last], over the 12 months from their cohort month.
+
+    A customer with no purchase before `first` first bought at their earliest purchase inside
+    the window, so the cohort is the smallest month of their (contact, month) pairs: one
+    grouped query over the window's purchases (no per-order subquery for the first purchase),
+    folded here; at most one row per customer and month.
+    """
+    start = _utc(first)
+    earlier = purchases(actor, q).filter(contact=OuterRef("contact"), ordered_at__lt=start)
+    pairs = (
         purchases(actor, q)
-        .filter(ordered_at__gte=_utc(first), ordered_at__lt=_utc(_add_months(last, 12)))
-        .annotate(first=first_time)
-        .filter(first__gte=_utc(first), first__lt=_utc(_add_months(last, 1)))
-    )
-    return (
-        orders.annotate(cohort=bucket("first", "month"), month=bucket("ordered_at", "month"))
-        .values("cohort", "month")
-        .annotate(customers=Count("contact", distinct=True))
+        .filter(ordered_at__gte=start, ordered_at__lt=_utc(_add_months(last, 12)))
+        .filter(~Exists(earlier))
+        .annotate(month=bucket("ordered_at", "month"))
+        .values_list("contact", "month")
+        .distinct()
         .order_by()
     )
+    months: dict[int, list[dt.date]] = {}
+    for contact, month in pairs.iterator(chunk_size=10_000):
+        months.setdefault(contact, []).append(as_date(month))
+    cells: dict[Cell, int] = {}
+    for bought in months.values():
+        cohort = min(bought)
+        if cohort > last:
+            continue
+        for month in bought:
+            cells[(cohort, month)] = cells.get((cohort, month), 0) + 1
+    return cells
 
 
 @metric(
@@ -290,12 +303,10 @@ def cohort_rows(actor: User, q: KpiQuery, first: dt.date, last: dt.date) -> Quer
 def retention_cohorts(actor: User, q: KpiQuery) -> Result:
     last = _month_start(q.end)
     first = max(_month_start(q.start), _add_months(last, 1 - MAX_COHORTS))
-    rows = list(cohort_rows(actor, q, first, last))
     cells: dict[tuple[dt.date, int], int] = {}
-    for row in rows:
-        cohort, month = as_date(row["cohort"]), as_date(row["month"])
+    for (cohort, month), customers in cohort_cells(actor, q, first, last).items():
         offset = (month.year - cohort.year) * 12 + month.month - cohort.month
-        cells[(cohort, offset)] = row["customers"]
+        cells[(cohort, offset)] = customers
     cohorts = [c for c in _months(first, last) if cells.get((c, 0))]
     if not cohorts:
         return Result(value=None, no_data="No customer made a first purchase in the period.")

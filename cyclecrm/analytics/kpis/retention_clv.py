@@ -7,9 +7,10 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from cyclecrm.analytics.kpis.customers import ORDER_SOURCES, purchases, with_base_total
-from cyclecrm.analytics.kpis.definitions import Area, Result, Unit, metric
+from cyclecrm.analytics.kpis.definitions import Area, Result, Unit, metric, metric_get
+from cyclecrm.analytics.kpis.engine import kpi_compute
 from cyclecrm.analytics.kpis.query import KpiQuery
-from cyclecrm.analytics.kpis.retention import COST_SOURCES, cac, purchase_drill
+from cyclecrm.analytics.kpis.retention import COST_SOURCES, purchase_drill
 from cyclecrm.analytics.kpis.scope import money, quotient
 from cyclecrm.identity.models import User
 from cyclecrm.intelligence.models import CustomerInsight, ModelKind, ModelRun, RunStatus
@@ -108,7 +109,9 @@ def predicted_cltv(actor: User, q: KpiQuery) -> Result:
     example="cltv 900.00, cac 300.00: cltv_to_cac = 3.00.",
 )
 def cltv_to_cac(actor: User, q: KpiQuery) -> Result:
-    value, cost = cltv(actor, q), cac(actor, q)
+    # Through the cache: the pages showing this ratio also show cltv and cac for the same query.
+    value = kpi_compute(actor=actor, metric=metric_get("cltv"), query=q)
+    cost = kpi_compute(actor=actor, metric=metric_get("cac"), query=q)
     extra = {"cltv": value.value, "cac": cost.value}
     if value.value is None or cost.value is None:
         return Result(value=None, no_data=value.no_data or cost.no_data, extra=extra)
