@@ -115,7 +115,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept between requests as on PostgreSQL: opening one (reading the schema,
+    # the PRAGMAs below) cost about 5 ms of CPU per request at a million contacts, a quarter of
+    # the list page's budget (docs/performance.md). Safe: Django keeps one connection per
+    # thread and closes it after an error; autocommit leaves no transaction open between requests.
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and the single writer work at once; IMMEDIATE transactions take the
         # write lock up front so concurrent writers wait (busy_timeout) instead of failing.

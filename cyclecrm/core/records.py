@@ -194,9 +194,16 @@ def _resolve_team(
     return None
 
 
+# Foreign keys the services set themselves from rows they read (the actor, the resolved owner
+# and team): model validation would check each again with a SELECT per write.
+_RESOLVED_KEYS = ("owner", "team", "created_by", "updated_by")
+
+
 def _full_clean(instance: models.Model) -> None:
     try:
-        instance.full_clean(exclude=["tags"], validate_unique=False, validate_constraints=False)
+        instance.full_clean(
+            exclude=["tags", *_RESOLVED_KEYS], validate_unique=False, validate_constraints=False
+        )
     except DjangoValidationError as exc:
         raise ValidationFailed(fields=_field_messages(exc)) from exc
 

@@ -35,6 +35,9 @@ _CACHE_ATTR = "_cyclecrm_access"
 
 @dataclass(frozen=True)
 class Access:
+    """Effective rights. A superuser's leaves roles, teams and sources empty (they cannot change
+    any answer); `describe_access` fills them in for display."""
+
     user_id: int | None
     is_superuser: bool
     role_names: tuple[str, ...]
@@ -85,9 +88,28 @@ def forget_access(user: Any) -> None:
         delattr(user, _CACHE_ATTR)
 
 
+_NO_ACCESS = Access(None, False, (), {}, {}, frozenset(), frozenset())
+
+
+def describe_access(user: Any) -> Access:
+    """The user's rights with their roles and teams spelled out, superusers included (whose
+    cached `access_for` leaves them out); for pages that show them. Not cached."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return _NO_ACCESS
+    return _read_roles_and_teams(user)
+
+
 def _compute_access(user: Any) -> Access:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Access(None, False, (), {}, {}, frozenset(), frozenset())
+        return _NO_ACCESS
+    if user.is_superuser:
+        # Every level is `all` and no field is restricted whatever the roles and teams say, so
+        # they are not read: an administrator's request spends no query on its rights.
+        return Access(user.pk, True, (), {}, {}, frozenset(), frozenset())
+    return _read_roles_and_teams(user)
+
+
+def _read_roles_and_teams(user: Any) -> Access:
     team_ids = frozenset(user.teams.values_list("id", flat=True))
     managed = frozenset(Team.objects.filter(manager=user).values_list("id", flat=True))
     roles = list(user.roles.all()) + [
@@ -271,6 +293,7 @@ __all__ = [
     "access_for",
     "can",
     "can_assign_owner",
+    "describe_access",
     "explain",
     "forget_access",
     "level",

@@ -110,7 +110,7 @@ def list_users(
 )
 def get_me(request: HttpRequest) -> dict[str, Any]:
     actor = request.auth
-    rights = access.access_for(actor)
+    rights = access.describe_access(actor)
     matrix = {
         key: {action: rights.level(key, action) for action in Action.values}
         for key in sorted(record_types())
