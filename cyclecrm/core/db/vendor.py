@@ -156,8 +156,9 @@ def _has_pre_save(field: Any) -> bool:
     """Whether `pre_save` may change the value (auto_now dates, files, custom fields)."""
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return True
-    own = type(field).pre_save
-    return own is not Field.pre_save and own is not DateField.pre_save
+    if isinstance(field, DateField):
+        return False
+    return type(field).pre_save is not Field.pre_save
 
 
 def _pass_through(field: Any, attname: str, plain: tuple[type, ...]) -> Callable[[Any], Any]:
