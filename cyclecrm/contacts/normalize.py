@@ -52,15 +52,46 @@ def clean_text(value: str | None) -> str:
     return _SPACES.sub(" ", str(value)).strip()
 
 
+# An unquoted ASCII local part (RFC 5322 dot-atom): what nearly every address has.
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
+
+
 def normalize_email(value: str) -> str:
     text = clean_text(value)
     if not text:
         return ""
+    plain = _plain_email(text)
+    if plain is not None:
+        return plain
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from exc
     return result.normalized.lower()
+
+
+def _plain_email(text: str) -> str | None:
+    """The normalized address when it is a dot-atom ASCII local part at an ASCII domain that
+    `email_validator` accepts (checked once per domain), else None (the library decides, with
+    its message). Equal to the library's result (a hypothesis test compares them); about ten
+    times cheaper, which matters for imports of many addresses on few domains."""
+    local, at, domain = text.rpartition("@")
+    if not at or len(local) > 64 or len(text) > 254 or not _DOT_ATOM.match(local):
+        return None
+    normalized = _ascii_domain(domain)
+    if normalized is None:
+        return None
+    return f"{local}@{normalized}".lower()
+
+
+@lru_cache(maxsize=65536)
+def _ascii_domain(domain: str) -> str | None:
+    if not domain.isascii():
+        return None
+    try:
+        return validate_email(f"a@{domain}", check_deliverability=False).domain
+    except EmailNotValidError:
+        return None
 
 
 def normalize_phone(value: str, *, region: str) -> str:

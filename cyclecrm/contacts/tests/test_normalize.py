@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cyclecrm.contacts import normalize
@@ -122,3 +123,42 @@ def test_domain_normalizer_is_idempotent(text):
 )
 def test_domain_strips_scheme_path_port(raw, expected):
     assert normalize.normalize_domain(raw) == expected
+
+
+def _library_email(text: str) -> str:
+    """normalize_email without its fast path: the library alone."""
+    text = normalize.clean_text(text)
+    if not text:
+        return ""
+    try:
+        return validate_email(text, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+_ATEXT = "abcXYZ019!#$%&'*+/=?^_`{|}~-.\"@ é"
+_DOMAIN_TEXT = "abcXYZ019-._é[]"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.emails(),
+        st.builds(
+            lambda local, domain, tld: f"{local}@{domain}.{tld}",
+            st.text(_ATEXT, min_size=0, max_size=70),
+            st.text(_DOMAIN_TEXT, min_size=0, max_size=70),
+            st.sampled_from(["com", "DE", "invalid", "local", "c", "co1", "xn--p1ai", ""]),
+        ),
+        st.text(_ATEXT + _DOMAIN_TEXT, max_size=40),
+    )
+)
+def test_email_fast_path_equals_the_library(text):
+    try:
+        expected = _library_email(text)
+    except ValueError as exc:
+        with pytest.raises(ValueError) as raised:
+            normalize.normalize_email(text)
+        assert str(raised.value) == str(exc)
+        return
+    assert normalize.normalize_email(text) == expected

@@ -23,7 +23,7 @@ from django.utils import timezone
 from cyclecrm.core.custom_fields import definitions
 from cyclecrm.core.errors import CrmError
 from cyclecrm.core.events import Event, emit
-from cyclecrm.core.history import diff, snapshot
+from cyclecrm.core.history import creation_changes, diff, snapshot
 from cyclecrm.core.models import HistoryAction, HistoryEntry, Tag
 from cyclecrm.core.signals import rows_changed_send
 from cyclecrm.dataquality.imports import readers
@@ -402,7 +402,7 @@ def _write_history(plan: Plan, result: ChunkResult) -> None:
             object_id=instance.pk,
             object_repr=str(instance)[:200],
             action=HistoryAction.CREATE,
-            changes=diff({}, snapshot(instance, tags=result.tags.get(id(instance)))),
+            changes=creation_changes(instance, tags=result.tags.get(id(instance))),
             actor=actor,
             actor_name=actor.username,
             request_id=tag,
