@@ -117,18 +117,24 @@ def _plan(queryset) -> str:
 
 
 @transaction.atomic
-def _search_plan(query: str) -> str:
+def _search_plan(query: str, *, ordered: bool = True) -> str:
     queryset = Contact.objects.filter(search_q(query, CONTACT_SEARCH))
-    return _plan(queryset.order_by("last_name", "first_name", "id")[:51])
+    if ordered:
+        queryset = queryset.order_by("last_name", "first_name", "id")[:51]
+    return _plan(queryset)
 
 
 def test_few_matches_are_found_through_the_index(people):
-    plan = _search_plan("smith")
     if connection.vendor == "sqlite":
+        plan = _search_plan("smith")
         assert "contacts_contact_search VIRTUAL TABLE INDEX" in plan
         assert "USING INTEGER PRIMARY KEY" in plan
     else:
+        # Nine rows: PostgreSQL rightly walks the name index for the ordered page, so the
+        # trigram indexes are checked on the match alone.
+        plan = _search_plan("smith", ordered=False)
         assert "contacts_contact_last_name_trgm" in plan
+        assert "contacts_contact_email_trgm" in plan
         assert "Seq Scan" not in plan
 
 
