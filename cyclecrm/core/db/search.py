@@ -24,7 +24,7 @@ MAX_TERMS = 6
 TRIGRAM = 3
 # A search matching more rows than this walks the ordering's index and keeps the first
 # matches instead of sorting every match; see `_fts_q`.
-SORT_MATCHES_MAX = 2000
+SORT_MATCHES_MAX = 50_000
 
 
 def search_q(query: str, fields: Sequence[str] | SearchIndex, *, substring: bool = True) -> Q:
