@@ -7,10 +7,13 @@ from ninja import FilterSchema
 from pydantic import Field
 
 from cyclecrm.api.schemas import Instant
-from cyclecrm.core.db import search_q
+from cyclecrm.core.db import SearchIndex, search_q
 
 CONTACT_SEARCH_FIELDS = ("first_name", "last_name", "email", "phone", "mobile")
 ACCOUNT_SEARCH_FIELDS = ("name", "domain")
+# The indexes serving `q` (built by contacts.0005); see core/db/search_index.py.
+CONTACT_SEARCH = SearchIndex("contacts_contact", CONTACT_SEARCH_FIELDS)
+ACCOUNT_SEARCH = SearchIndex("contacts_account", ACCOUNT_SEARCH_FIELDS)
 
 
 class RecordFilters(FilterSchema):
@@ -44,7 +47,7 @@ class AccountFilters(RecordFilters):
     parent_id: int | None = None
 
     def filter_q(self, value: str | None) -> Q:
-        return search_q(value, ACCOUNT_SEARCH_FIELDS) if value else Q()
+        return search_q(value, ACCOUNT_SEARCH) if value else Q()
 
     def filter_country(self, value: str | None) -> Q:
         return Q(billing_country=value.upper()) if value else Q()
@@ -67,7 +70,7 @@ class ContactFilters(RecordFilters):
     min_interactions_90d: int | None = Field(None, ge=0)
 
     def filter_q(self, value: str | None) -> Q:
-        return search_q(value, CONTACT_SEARCH_FIELDS) if value else Q()
+        return search_q(value, CONTACT_SEARCH) if value else Q()
 
     def filter_country(self, value: str | None) -> Q:
         return Q(country=value.upper()) if value else Q()

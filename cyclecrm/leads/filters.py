@@ -6,10 +6,12 @@ from django.db.models import Q
 from pydantic import Field
 
 from cyclecrm.contacts.filters import RecordFilters
-from cyclecrm.core.db import search_q
+from cyclecrm.core.db import SearchIndex, search_q
 from cyclecrm.leads import funnel
 
 LEAD_SEARCH_FIELDS = ("first_name", "last_name", "company", "email")
+# The index serving `q` (built by leads.0008); see core/db/search_index.py.
+LEAD_SEARCH = SearchIndex("leads_lead", LEAD_SEARCH_FIELDS)
 SCORE_BOUND = 1_000_000_000
 
 
@@ -28,7 +30,7 @@ class LeadFilters(RecordFilters):
     reached: Literal["lead", "mql", "sql", "opportunity", "won"] | None = None
 
     def filter_q(self, value: str | None) -> Q:
-        return search_q(value, LEAD_SEARCH_FIELDS) if value else Q()
+        return search_q(value, LEAD_SEARCH) if value else Q()
 
     def filter_country(self, value: str | None) -> Q:
         return Q(country=value.upper()) if value else Q()

@@ -11,6 +11,9 @@ from cyclecrm.web.records.config import RecordUI, registered_uis
 
 GROUP_LIMIT = 10
 QUERY_MAX = 200
+# Counting every match of a common word at a million rows costs more than the page: counts stop
+# here and show as "1,000+".
+TOTAL_CAP = 1000
 
 
 @dataclass
@@ -27,6 +30,10 @@ class SearchGroup:
     hits: list[SearchHit]
     see_all_url: str
 
+    @property
+    def capped(self) -> bool:
+        return self.total > TOTAL_CAP
+
 
 def global_search(*, actor: Any, query: str) -> list[SearchGroup]:
     query = " ".join(query.split())[:QUERY_MAX]
@@ -38,7 +45,7 @@ def global_search(*, actor: Any, query: str) -> list[SearchGroup]:
         if rights.level(ui.name, Action.READ) == Level.NONE:
             continue
         matches = ui.list_selector(actor=actor, filters=ui.filters_class(q=query))
-        total = matches.count()
+        total = matches[: TOTAL_CAP + 1].count()
         rows = matches.order_by(*ui.orderings[ui.default_ordering].order_by())[:GROUP_LIMIT]
         hidden = rights.hidden_fields(ui.name)
         hits = [

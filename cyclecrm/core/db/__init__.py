@@ -10,13 +10,17 @@ from cyclecrm.core.db.search import (
     fulltext_search,
     search_q,
 )
+from cyclecrm.core.db.search_index import SearchIndex, search_index_create, search_index_drop
 from cyclecrm.core.db.vendor import is_postgresql, json_list_contains
 
 __all__ = [
+    "SearchIndex",
     "fulltext_index_create",
     "fulltext_index_drop",
     "fulltext_search",
     "is_postgresql",
     "json_list_contains",
+    "search_index_create",
+    "search_index_drop",
     "search_q",
 ]
