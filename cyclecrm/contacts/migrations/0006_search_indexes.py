@@ -25,6 +25,6 @@ def drop(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("contacts", "0004_contact_referral_code")]
+    dependencies = [("contacts", "0005_contact_country_city_index")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
