@@ -134,15 +134,18 @@ def import_cleanup(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def duplicates_last_scan(args: dict[str, Any]) -> dict[str, Any]:
-    """The newest contact scan; one left `running` by a killed process is marked failed."""
+    """The newest contact scan started since `since` (epoch seconds), marked failed when a
+    stopped process left it queued or running; {} when the process stopped before creating it."""
     from django.utils import timezone
 
     from cyclecrm.dataquality.models import DuplicateScan
 
-    scan = DuplicateScan.objects.filter(record_type="contact").order_by("-id").first()
+    since = dt.datetime.fromtimestamp(args["since"], tz=dt.UTC)
+    scans = DuplicateScan.objects.filter(record_type="contact", created_at__gte=since)
+    scan = scans.order_by("-id").first()
     if scan is None:
         return {}
-    if args.get("abandon") and scan.status in ("queued", "running"):
+    if scan.status in ("queued", "running"):
         scan.status, scan.error = "failed", "Stopped by the benchmark's time limit."
         scan.finished_at = timezone.now()
         scan.save(update_fields=["status", "error", "finished_at"])
