@@ -1,6 +1,7 @@
 """Accounts (customer organizations) and contacts (people)."""
 
 from django.db import models
+from django.db.models.functions import Lower
 
 from cyclecrm.core.models import BaseRecord
 
@@ -36,6 +37,9 @@ class Account(BaseRecord):
         indexes = [
             models.Index(fields=["name", "id"], name="contacts_account_name_idx"),
             models.Index(fields=["domain"], name="contacts_account_domain_idx"),
+            models.Index(Lower("name"), name="contacts_account_name_ci_idx"),
+            models.Index(Lower("domain"), name="contacts_account_domain_ci_idx"),
+            models.Index(fields=["phone"], name="contacts_account_phone_idx"),
             models.Index(fields=["-created_at", "-id"], name="contacts_account_created_idx"),
             models.Index(fields=["-updated_at", "-id"], name="contacts_account_updated_idx"),
             models.Index(fields=["billing_country"], name="contacts_account_country_idx"),
@@ -134,6 +138,13 @@ class Contact(BaseRecord):
             models.Index(fields=["country", "region"], name="contacts_contact_geo_idx"),
             # Segment rules combine country and city (docs/performance.md, "Segments").
             models.Index(fields=["country", "city"], name="contacts_contact_city_idx"),
+            # The likely-duplicate lookups on every save (dataquality/duplicates/matching.py).
+            models.Index(Lower("email"), name="contacts_contact_email_ci_idx"),
+            models.Index(
+                Lower("last_name"), Lower("first_name"), name="contacts_contact_name_ci_idx"
+            ),
+            models.Index(fields=["birth_date"], name="contacts_contact_birth_idx"),
+            models.Index(fields=["postal_code"], name="contacts_contact_postal_idx"),
         ]
 
     def __str__(self) -> str:

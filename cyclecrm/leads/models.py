@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from cyclecrm.core.models import BaseRecord
@@ -137,6 +138,10 @@ class Lead(BaseRecord):
             models.Index(fields=["last_name", "first_name", "id"], name="leads_lead_name_idx"),
             models.Index(fields=["company", "id"], name="leads_lead_company_idx"),
             models.Index(fields=["email"], name="leads_lead_email_idx"),
+            # The likely-duplicate lookups on every save (dataquality/duplicates/matching.py).
+            models.Index(Lower("email"), name="leads_lead_email_ci_idx"),
+            models.Index(Lower("last_name"), Lower("first_name"), name="leads_lead_name_ci_idx"),
+            models.Index(fields=["phone"], name="leads_lead_phone_idx"),
             models.Index(fields=["status", "-created_at"], name="leads_lead_status_idx"),
             models.Index(fields=["source"], name="leads_lead_source_idx"),
             # KPI periods: lead-to-MQL / MQL-to-SQL count by MQL date, conversion by its date.
