@@ -34,6 +34,11 @@ class SearchGroup:
     def capped(self) -> bool:
         return self.total > TOTAL_CAP
 
+    @property
+    def total_label(self) -> str:
+        """ "1,234", or "1,000+" once the count stopped at the cap."""
+        return f"{TOTAL_CAP:,}+" if self.capped else f"{self.total:,}"
+
 
 def global_search(*, actor: Any, query: str) -> list[SearchGroup]:
     query = " ".join(query.split())[:QUERY_MAX]

@@ -197,30 +197,24 @@ def _with_db(url: str, name: str) -> str:
 
 
 def job_measurements(target: Target, options: Options, report: Report) -> dict[str, Any]:
-    """The measurements that write (import, duplicates, campaign, segment count), from
-    cyclecrm/core/benchsuite/jobs.py; "not measured" while that module is missing."""
-    try:
-        from cyclecrm.core.benchsuite import jobs  # type: ignore[attr-defined]
-    except ImportError:
-        jobs = None
+    """The measurements that write (segment count, import, duplicates, campaign), from
+    cyclecrm/core/benchsuite/jobs.py, after the read-only HTTP ones."""
+    from cyclecrm.core.benchsuite import jobs
+
     rows = options.import_rows or max(100, options.scale // 10)
     recipients = options.campaign_recipients or max(200, options.scale // 100)
     runs = max(10, options.plan.requests // 4)
-    calls = {
-        "segment_count_4_rules": ("measure_segment_count", (target, runs)),
-        "import_contacts_csv": ("measure_import", (target, rows)),
-        "duplicates_scan": ("measure_duplicates", (target,)),
-        "campaign_send": ("measure_campaign", (target, recipients)),
+    calls: dict[str, Callable[[], dict[str, Any]]] = {
+        "segment_count_4_rules": lambda: jobs.measure_segment_count(target, runs),
+        "import_contacts_csv": lambda: jobs.measure_import(target, rows),
+        "duplicates_scan": lambda: jobs.measure_duplicates(target),
+        "campaign_send": lambda: jobs.measure_campaign(target, recipients),
     }
     results: dict[str, Any] = {}
-    for name, (function, arguments) in calls.items():
-        measure = getattr(jobs, function, None)
-        if measure is None:
-            results[name] = {"status": "not measured", "reason": f"no jobs.{function}"}
-            continue
+    for name, measure in calls.items():
         report(f"  {name}")
         try:
-            results[name] = measure(*arguments)
+            results[name] = measure()
         except Exception as exc:  # one failing job measurement must not lose the others
             results[name] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
     return results

@@ -51,3 +51,15 @@ def test_empty_query_shows_a_hint_and_no_results(web_client, rep_a):
 def test_search_requires_login(client):
     response = client.get(reverse("search"), {"q": "x"})
     assert response.status_code == 302
+
+
+def test_counts_stop_at_the_cap(web_client, rep_a, monkeypatch):
+    from cyclecrm.web import search
+
+    monkeypatch.setattr(search, "TOTAL_CAP", 3)
+    for n in range(5):
+        make_contact(owner=rep_a, last_name=f"Abernathy{n}")
+    response = web_client(rep_a).get(reverse("search"), {"q": "abernathy"})
+    group = {group.ui.name: group for group in response.context["groups"]}["contact"]
+    assert group.total == 4 and group.capped and group.total_label == "3+"
+    assert ">3+</span>" in response.content.decode()
