@@ -12,6 +12,7 @@ from cyclecrm.contacts.models import Contact
 from cyclecrm.core.models import Tag
 from cyclecrm.core.pagination import paginate
 from cyclecrm.core.testing.factories import make_contact, make_user
+from cyclecrm.core.testing.plans import query_plan
 from cyclecrm.web.records import lists
 
 # Per request: the token row, then the work itself. A superuser's rights cost no query; a
@@ -183,14 +184,7 @@ def test_first_and_keyset_pages_read_the_name_index_in_order(superuser, rep_a, o
 
 
 def _explain_sql(sql: str) -> str:
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-            return "\n".join(str(row[-1]) for row in cursor.fetchall())
-        # A handful of rows: left alone, PostgreSQL rightly prefers a bitmap scan and a sort.
-        # With sorting priced out, a plan without a Sort node exists only if an index delivers
-        # the order, which is what the test asks.
-        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
-            cursor.execute(f"SET LOCAL {setting} = off")
-        cursor.execute(f"EXPLAIN {sql}")
-        return "\n".join(row[0] for row in cursor.fetchall())
+    # A handful of rows: left alone, PostgreSQL rightly prefers a bitmap scan and a sort.
+    # With sorting priced out, a plan without a Sort node exists only if an index delivers
+    # the order, which is what the test asks.
+    return query_plan(sql, disable=["enable_seqscan", "enable_bitmapscan", "enable_sort"])

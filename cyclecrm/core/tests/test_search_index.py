@@ -12,6 +12,7 @@ from cyclecrm.contacts.models import Contact
 from cyclecrm.core.db import search, search_q
 from cyclecrm.core.db.vendor import bulk_insert
 from cyclecrm.core.testing.factories import make_contact
+from cyclecrm.core.testing.plans import query_plan
 from cyclecrm.dataquality.duplicates.merge import record_merge
 
 pytestmark = pytest.mark.django_db
@@ -106,16 +107,10 @@ def test_the_index_follows_a_merge(admin):
 
 
 def _plan(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            return "\n".join(str(row[-1]) for row in cursor.fetchall())
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        if not queryset.query.order_by and not queryset.query.default_ordering:
-            cursor.execute("SET LOCAL enable_indexscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+    disable = ["enable_seqscan"]
+    if not queryset.query.order_by and not queryset.query.default_ordering:
+        disable.append("enable_indexscan")
+    return query_plan(queryset, disable=disable)
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 
 from cyclecrm.contacts.models import Account, Contact
+from cyclecrm.core.testing.plans import query_plan
 from cyclecrm.dataquality.duplicates.matching import _candidate_q
 from cyclecrm.leads.models import Lead
 
@@ -41,17 +42,6 @@ def test_keys_compare_without_case():
     assert list(Account.objects.filter(_candidate_q("account", {"name": " acme ltd"}))) == [account]
 
 
-def _plan(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            return "\n".join(str(row[-1]) for row in cursor.fetchall())
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
-
-
 @pytest.mark.parametrize(
     ("model", "record_type", "data"),
     [
@@ -61,7 +51,8 @@ def _plan(queryset) -> str:
     ],
 )
 def test_every_branch_is_an_index_lookup(model, record_type, data):
-    plan = _plan(model.objects.filter(_candidate_q(record_type, data)).order_by().values("id"))
+    queryset = model.objects.filter(_candidate_q(record_type, data)).order_by().values("id")
+    plan = query_plan(queryset, disable=["enable_seqscan"])
     table = model._meta.db_table
     if connection.vendor == "sqlite":
         assert "MULTI-INDEX OR" in plan and f"SCAN {table}" not in plan, plan
