@@ -27,6 +27,13 @@ def _private_cache(settings) -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Argon2 is slow on purpose (about 0.1 s a hash): the fixtures create up to six users a
+    test, so tests hash with MD5. Production settings keep Argon2 (config/settings.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def teams(db) -> dict[str, Team]:
     sales = make_team("Sales")
