@@ -21,6 +21,7 @@ SHOWN = (
     ("emails_per_second", "{:,.1f} e-mails/s"),
     ("seconds", "{:,.1f} s"),
     ("max_rss_mb", "{:,.0f} MB"),
+    ("max_anon_mb", "{:,.0f} MB anonymous"),
     ("peak_rss_mb", "{:,.0f} MB peak"),
 )
 

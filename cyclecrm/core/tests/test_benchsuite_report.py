@@ -1,12 +1,14 @@
 """The scale suite's figures and results file: percentiles, targets, merging, the table."""
 
 import json
+import os
 
 import numpy as np
 import pytest
 
 from cyclecrm.core.benchsuite.load import run_load
 from cyclecrm.core.benchsuite.report import failures, figure, markdown, merge
+from cyclecrm.core.benchsuite.servers import MemorySampler
 from cyclecrm.core.benchsuite.stats import summarise
 from cyclecrm.core.benchsuite.targets import check
 
@@ -107,3 +109,16 @@ def test_run_load_counts_every_operation_and_reports_failures():
     assert result["errors"] == 3  # 10, 20 and 30 among the measured 5..34
     assert result["concurrency"] == 3
     assert result["error_samples"][0].startswith("ValueError: bad ")
+
+
+def test_memory_sampler_splits_anonymous_and_file_backed_memory():
+    held = bytearray(64 * 2**20)  # 64 MB of anonymous memory, touched
+    held[::4096] = b"x" * len(held[::4096])
+    sampler = MemorySampler(os.getpid())
+    sampler.sample()
+    report = sampler.report()
+    assert report["max_anon_mb"] >= 64
+    assert report["max_file_mb"] > 0
+    assert report["max_rss_mb"] >= report["max_anon_mb"]
+    assert "MB anonymous" in figure(report)
+    del held
