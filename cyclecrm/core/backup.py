@@ -44,6 +44,7 @@ FILE_DIRS = ("attachments", "imports", "exports")
 SEEDED_MODELS = {"contenttypes.contenttype", "auth.permission", "identity.role", "jobs.job"}
 SEEDED_MODELS |= {"sessions.session"}
 CHUNK = 1 << 20
+RESTORE_PREFIX = ".restore-"
 
 
 class BackupError(Exception):
@@ -157,7 +158,8 @@ def backup_restore(
     if not archive.is_file():
         raise BackupError(f"{archive}: no such file.")
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=settings.DATA_DIR, prefix=".restore-") as work:
+    _remove_stale_work_dirs()
+    with tempfile.TemporaryDirectory(dir=settings.DATA_DIR, prefix=RESTORE_PREFIX) as work:
         root = Path(work) / "archive"
         manifest = _extract(archive, root)
         pending = _check_compatible(manifest)
@@ -176,6 +178,13 @@ def backup_restore(
             log(f"Applying {len(pending)} migration(s) newer than the backup…")
             call_command("migrate", interactive=False, verbosity=0)
     return RestoreResult(manifest=manifest, migrated=pending)
+
+
+def _remove_stale_work_dirs() -> None:
+    """A restore killed before its end leaves its work directory behind (the database and
+    the files are unchanged or fully replaced): the next one removes it."""
+    for stale in settings.DATA_DIR.glob(f"{RESTORE_PREFIX}*"):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def _extract(archive: Path, root: Path) -> dict[str, Any]:

@@ -72,6 +72,8 @@ def _sqlite_load(source: Path) -> None:
         if problem != "ok":
             raise DumpError(f"The database in the backup is damaged: {problem}.")
         copy.backup(connection.connection)
+    except sqlite3.DatabaseError as error:
+        raise DumpError(f"The database in the backup cannot be read: {error}.") from error
     finally:
         copy.close()
 

@@ -207,3 +207,50 @@ def test_an_older_backup_is_migrated_after_the_restore(data_dir, tmp_path, reque
     assert Contact.objects.get().first_name == "Ada"
     Job.objects.create(task_id="t-1", task_name="x", request_id="after-restore")
     assert Job.objects.get().request_id == "after-restore"
+
+
+def test_a_database_copy_that_cannot_be_loaded_changes_nothing(data_dir, tmp_path):
+    """Even with a manifest that vouches for it (checksums recomputed), a broken database copy
+    is refused by the engine and the live database stays as it was."""
+    make_contact(first_name="Ada")
+    archive = backup_create(out=tmp_path / "b.tar.gz")
+    make_contact(first_name="Later")
+    tables, files = table_state(), file_state(data_dir)
+
+    def garble(name: str, data: bytes) -> bytes:
+        return data[:4096] + b"\x00garbage" * 100 if name.startswith("database.") else data
+
+    broken = rewrite(archive, tmp_path / "broken.tar.gz", garble)
+    fixed = rewrite(broken, tmp_path / "vouched.tar.gz", vouch_for(broken))
+
+    with pytest.raises(BackupError, match=r"cannot be read|damaged|failed"):
+        backup_restore(archive=fixed, force=True)
+    assert table_state() == tables and file_state(data_dir) == files
+
+
+def vouch_for(archive: Path):
+    """A change that rewrites the manifest's checksums and sizes to match `archive`'s members."""
+    with tarfile.open(archive) as tar:
+        digests = {
+            member.name: hashlib.sha256(tar.extractfile(member).read()).hexdigest()
+            for member in tar.getmembers()
+            if member.name != MANIFEST
+        }
+        sizes = {member.name: member.size for member in tar.getmembers()}
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != MANIFEST:
+            return data
+        manifest = json.loads(data)
+        for member in manifest["members"]:
+            member["sha256"], member["size"] = digests[member["name"]], sizes[member["name"]]
+        return json.dumps(manifest).encode()
+
+    return change
+
+
+def test_missing_postgresql_client_programs_are_named():
+    from cyclecrm.core.db.dump import DumpError, pg_program
+
+    with pytest.raises(DumpError, match="pg_dump for PostgreSQL 99 or newer was not found"):
+        pg_program("pg_dump", server_major=99)
