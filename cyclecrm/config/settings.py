@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 
 from cyclecrm.config.env import env_bool, env_int, env_list
+from cyclecrm.core.logs import logging_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 ENVIRONMENT = os.environ.get("CYCLECRM_ENV", "development")
@@ -73,6 +74,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response (redirects and refusals included) carries X-Request-ID and
+    # every log line of the request its id.
+    "cyclecrm.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -81,7 +85,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "cyclecrm.core.middleware.RequestIdMiddleware",
     "cyclecrm.core.middleware.RejectNulCharacterMiddleware",
 ]
 
@@ -196,8 +199,8 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # Load balancers probe the health check over plain HTTP on the node's own port.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Load balancers probe the health checks over plain HTTP on the node's own port.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Background jobs: an SQLite queue file beside the database by default, Redis when configured
@@ -259,12 +262,12 @@ CYCLECRM = {
     # How long ended job records are kept (failed ones longer, to be looked into).
     "JOBS_KEEP_DAYS": env_int("CYCLECRM_JOBS_KEEP_DAYS", default=7),
     "JOBS_KEEP_FAILED_DAYS": env_int("CYCLECRM_JOBS_KEEP_FAILED_DAYS", default=30),
+    # Where `cyclecrm backup`/`restore` find pg_dump, pg_restore and psql (empty: the newest
+    # /usr/lib/postgresql/<version>/bin, then the PATH). See docs/operations.md.
+    "PG_BIN_DIR": os.environ.get("CYCLECRM_PG_BIN_DIR", ""),
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# One JSON object per line (for log collectors) in production, readable text in development;
+# both carry the request id (docs/operations.md, "Logs").
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text")
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))

@@ -1,10 +1,11 @@
 from django.urls import include, path
 
 from cyclecrm.api.root import api
-from cyclecrm.core.health import healthz
+from cyclecrm.core.health import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("", include("cyclecrm.identity.urls")),
     path("", include("cyclecrm.contacts.urls")),

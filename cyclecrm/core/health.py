@@ -1,8 +1,11 @@
-"""`GET /healthz`: whether this web process can reach its database and its job queue.
+"""Probes for load balancers and supervisors (docs/operations.md, "Monitoring").
 
-For load balancers and supervisors (docs/deployment.md, "Health checks"): 200 when both answer,
-503 naming what failed otherwise. No login, no session, never cached; it reveals no
-configuration, only which of the two checks failed.
+`GET /healthz` is liveness: the process answers requests (200, touching nothing else), so a
+supervisor restarts it only when it hangs, not when the database is down. `GET /readyz` is
+readiness: the database answers a query and the job queue is reachable (the SQLite queue file
+or a Redis ping); 200 when both do, 503 naming what failed, so a load balancer sends no traffic
+to a node that cannot serve it. No login, no session, never cached; they reveal no
+configuration, only which check failed.
 """
 
 import logging
@@ -22,7 +25,7 @@ def database_ok() -> bool:
             cursor.execute("SELECT 1")
             return cursor.fetchone() == (1,)
     except Exception:
-        logger.exception("Health check: the database does not answer.")
+        logger.exception("Readiness check: the database does not answer.")
         return False
 
 
@@ -33,7 +36,7 @@ def queue_ok() -> bool:
     try:
         HUEY.storage.queue_size()
     except Exception:
-        logger.exception("Health check: the job queue does not answer.")
+        logger.exception("Readiness check: the job queue does not answer.")
         return False
     return True
 
@@ -41,6 +44,12 @@ def queue_ok() -> bool:
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_safe
+def readyz(request: HttpRequest) -> JsonResponse:
     checks = {
         "database": "ok" if database_ok() else "failed",
         "queue": "ok" if queue_ok() else "failed",

@@ -1,18 +1,30 @@
-"""Request id for correlating audit history and logs; rejection of NUL characters in input."""
+"""Request id for correlating audit history and logs, one log line per request; rejection of
+NUL characters in input."""
 
 import json
+import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
-from cyclecrm.core.context import request_id_var
+from cyclecrm.core.context import current_request_var, request_id_var
+from cyclecrm.core.logs import log_path, request_user_id
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Probes every few seconds would drown the log: their lines are DEBUG.
+_PROBE_PATHS = {"/healthz", "/readyz"}
+request_logger = logging.getLogger("cyclecrm.request")
 
 
 class RequestIdMiddleware:
+    """First in MIDDLEWARE: takes a sane incoming `X-Request-ID` (a proxy's, 1-64 characters of
+    `A-Za-z0-9._-`) or makes one, returns it in the response, exposes it and the request to
+    history rows and log records (core/context.py), and logs one line per request with its
+    status and duration."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -20,13 +32,36 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = request_id_var.set(request_id)
+        id_token = request_id_var.set(request_id)
+        request_token = current_request_var.set(request)
+        started = time.monotonic()
         try:
             response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            _log_request(request, response, started)
         finally:
-            request_id_var.reset(token)
-        response["X-Request-ID"] = request_id
+            current_request_var.reset(request_token)
+            request_id_var.reset(id_token)
         return response
+
+
+def _log_request(request: HttpRequest, response: HttpResponse, started: float) -> None:
+    level = logging.DEBUG if request.path in _PROBE_PATHS else logging.INFO
+    path = log_path(request)
+    request_logger.log(
+        level,
+        "%s %s %s",
+        request.method,
+        path,
+        response.status_code,
+        extra={
+            "method": request.method,
+            "path": path,
+            "status": response.status_code,
+            "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            "user_id": request_user_id(request),
+        },
+    )
 
 
 class RejectNulCharacterMiddleware:

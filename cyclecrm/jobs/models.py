@@ -50,6 +50,9 @@ class Job(models.Model):
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retried_as"
     )
+    # The id of the web request that enqueued the job (empty for periodic jobs); the job runs
+    # under it, so its history rows and log lines carry it (docs/operations.md, "Logs").
+    request_id = models.CharField(max_length=64, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

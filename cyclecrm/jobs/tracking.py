@@ -22,6 +22,7 @@ from django.utils import timezone
 from huey import signals as S
 from huey.api import Huey, PeriodicTask, Task
 
+from cyclecrm.core.context import request_id_var
 from cyclecrm.jobs.backoff import apply_backoff
 from cyclecrm.jobs.models import Job, JobState
 
@@ -49,10 +50,21 @@ def connect(huey: Huey) -> None:
         if handler is None:
             return
         handler(task, *args)
+        if signal in _ENDING:
+            _leave_request(task)
         if _consumer["process"] and not connection.in_atomic_block:
             close_old_connections()
 
     huey.signal()(receive)
+    # Huey runs its pre- and post-execute hooks around every attempt in the thread that runs
+    # it, whatever the outcome (a RetryTask sends no signal); _ENDING covers the attempts that
+    # end without the post-execute hooks.
+    huey.pre_execute("cyclecrm_request_id")(_enter_request)
+    huey.post_execute("cyclecrm_request_id")(_after_attempt)
+
+
+def _after_attempt(task: Task, value: Any, exception: BaseException | None) -> None:
+    _leave_request(task)
 
 
 def summarize(task: Task) -> tuple[str, dict[str, Any] | None]:
@@ -94,6 +106,7 @@ def _create(task: Task, **fields: Any) -> None:
         "args_summary": summary,
         "payload": payload,
         "retries_left": task.retries or 0,
+        "request_id": request_id_var.get()[:64],
         **fields,
     }
     try:
@@ -138,6 +151,23 @@ def _executing(task: Task) -> None:
         next_attempt_at=None,
         retries_left=task.retries or 0,
     )
+
+
+def _enter_request(task: Task) -> None:
+    """Run the job under the id of the request that enqueued it (`job:<task id>` when none),
+    in the worker thread until the attempt ends."""
+    enqueued_by = Job.objects.filter(task_id=task.id).values_list("request_id", flat=True).first()
+    task._request_token = request_id_var.set(enqueued_by or f"job:{task.id}"[:64])
+
+
+def _leave_request(task: Task) -> None:
+    token = task.__dict__.pop("_request_token", None)
+    if token is None:
+        return
+    try:
+        request_id_var.reset(token)
+    except ValueError:  # set in another context: leave this thread without an id
+        request_id_var.set("")
 
 
 def _ended(task: Task) -> dict[str, Any]:
@@ -203,6 +233,10 @@ def _closed(state: str) -> Callable[[Task], None]:
 
     return handler
 
+
+# Attempts that end without Huey's post-execute hooks (the job's request id is then dropped
+# from the thread here).
+_ENDING = {S.SIGNAL_CANCELED, S.SIGNAL_INTERRUPTED}
 
 _HANDLERS: dict[str, Callable[..., None]] = {
     S.SIGNAL_ENQUEUED: _enqueued,

@@ -240,7 +240,7 @@ class Cluster:
     def _healthy(port: int, process: Process) -> bool:
         assert process.popen.poll() is None, f"{process.name} exited:\n{process.text()[-4000:]}"
         try:
-            return requests.get(f"http://{HOST}:{port}/healthz", timeout=5).status_code == 200
+            return requests.get(f"http://{HOST}:{port}/readyz", timeout=5).status_code == 200
         except requests.RequestException:
             return False
 

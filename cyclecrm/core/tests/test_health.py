@@ -1,20 +1,22 @@
-"""`/healthz` answers 200 when the database and the queue answer, 503 naming the one that does
-not."""
+"""`/healthz` is liveness only (200 while the process answers); `/readyz` answers 200 when the
+database and the job queue answer, 503 naming the one that does not."""
+
+import os
+from collections.abc import Iterator
 
 import pytest
+from django.db import connection
 from huey.contrib.djhuey import HUEY
-from huey.storage import RedisStorage
+from huey.storage import RedisStorage, SqliteStorage
 
-from cyclecrm.core.testing.mailservers import free_port
+from cyclecrm.core.testing.redisserver import MISSING, SKIP_ENV, RedisTestServer, redis_binary
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def queue_file(tmp_path):
+def queue_file(tmp_path) -> Iterator[None]:
     """A real SQLite queue file, not immediate mode."""
-    from huey.storage import SqliteStorage
-
     previous = HUEY.storage, HUEY._immediate
     HUEY.storage, HUEY._immediate = SqliteStorage("t", filename=str(tmp_path / "q.sqlite3")), False
     yield
@@ -22,17 +24,25 @@ def queue_file(tmp_path):
 
 
 @pytest.fixture
-def unreachable_redis():
+def redis_queue() -> Iterator[RedisTestServer]:
+    """The queue on a real redis-server of this test's own, which the test may stop."""
+    binary = redis_binary()
+    if binary is None:
+        if os.environ.get(SKIP_ENV) == "1":
+            pytest.skip(MISSING)
+        pytest.fail(MISSING)
+    server = RedisTestServer(binary)
+    server.start()
     previous = HUEY.storage, HUEY._immediate
-    url = f"redis://127.0.0.1:{free_port()}/0"
-    HUEY.storage, HUEY._immediate = RedisStorage("t", url=url), False
-    yield
+    HUEY.storage, HUEY._immediate = RedisStorage("t", url=server.url), False
+    yield server
     HUEY.storage, HUEY._immediate = previous
+    server.stop()
 
 
 @pytest.mark.usefixtures("queue_file")
-def test_healthy_without_login(client):
-    response = client.get("/healthz")
+def test_ready_without_login(client):
+    response = client.get("/readyz")
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "queue": "ok"}
@@ -40,15 +50,44 @@ def test_healthy_without_login(client):
     assert "sessionid" not in response.cookies
 
 
-@pytest.mark.usefixtures("unreachable_redis")
-def test_a_queue_that_does_not_answer_is_503(client):
-    response = client.get("/healthz")
+def test_a_redis_queue_that_stops_makes_readyz_503_and_healthz_stays_200(client, redis_queue):
+    assert client.get("/readyz").json() == {"status": "ok", "database": "ok", "queue": "ok"}
+
+    redis_queue.stop()
+    response = client.get("/readyz")
 
     assert response.status_code == 503
     assert response.json() == {"status": "failed", "database": "ok", "queue": "failed"}
+    assert client.get("/healthz").status_code == 200
 
 
 @pytest.mark.usefixtures("queue_file")
-def test_only_reads(client):
-    assert client.post("/healthz").status_code == 405
-    assert client.head("/healthz").status_code == 200
+def test_a_database_that_does_not_answer_is_503(client, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ConnectionError("database down")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "failed", "database": "failed", "queue": "ok"}
+
+
+def test_healthz_is_liveness_only(client, monkeypatch, django_assert_num_queries):
+    """It answers while the database and the queue are down: restarting a process cannot fix
+    them, so a supervisor must not restart it for that."""
+    monkeypatch.setattr(HUEY, "_immediate", False)
+    monkeypatch.setattr(HUEY, "storage", RedisStorage("t", url="redis://127.0.0.1:1/0"))
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.usefixtures("queue_file")
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_only_reads(client, path):
+    assert client.post(path).status_code == 405
+    assert client.head(path).status_code == 200
