@@ -31,6 +31,7 @@ def _mount_routers() -> None:
         tokens_router,
         users_router,
     )
+    from cyclecrm.identity.security_api import security_events_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/contacts", contacts_router)
@@ -39,6 +40,7 @@ def _mount_routers() -> None:
     api.add_router("/tags", tags_router)
     api.add_router("/custom-fields", custom_fields_router)
     api.add_router("/tokens", tokens_router)
+    api.add_router("/security-events", security_events_router)
     _mount_lead_to_customer()
     _mount_email()
     _mount_feedback()

@@ -5,6 +5,7 @@ under the data directory. `CYCLECRM_ENV=production` turns the defaults strict: S
 required and the secure cookie / HSTS settings switch on.
 """
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -49,6 +50,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "huey.contrib.djhuey",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "cyclecrm.core",
     "cyclecrm.identity",
     "cyclecrm.contacts",
@@ -83,9 +88,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cyclecrm.identity.middleware.SessionIdleTimeoutMiddleware",
+    "cyclecrm.identity.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cyclecrm.core.middleware.RejectNulCharacterMiddleware",
+    # Last, so it sees the response of the login view and replaces it when the attempt that
+    # just failed locked the account (docs/security.md, "Accounts").
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cyclecrm.config.urls"
@@ -94,6 +105,11 @@ AUTH_USER_MODEL = "identity.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes checks lock-outs before any other backend looks at the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 TEMPLATES = [
     {
@@ -187,6 +203,11 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cyclecrm@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
+# Sessions end after SESSION_COOKIE_AGE at the latest, after SESSION_IDLE_SECONDS without a
+# request (cyclecrm/identity/middleware.py), and optionally when the browser closes.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", default=3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=False)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -201,6 +222,27 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # Load balancers probe the health checks over plain HTTP on the node's own port.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# Login lock-out (django-axes, ADR 0029): AXES_FAILURE_LIMIT failed passwords for one user name
+# from one address lock that pair for AXES_COOLOFF_MINUTES; a success resets the count. The
+# counts live in the database, so every web node shares them. The client address is
+# REMOTE_ADDR unless AXES_PROXY_COUNT says how many trusted proxies put X-Forwarded-For in
+# front of it (a client-set header must not choose the address that gets counted).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cyclecrm.identity.views.login.lockout_response"
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+# Two-factor authentication (django-otp): TOTP apps show this issuer name; a code may be off by
+# one 30-second step either way.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Cycle CRM")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Background jobs: an SQLite queue file beside the database by default, Redis when configured

@@ -17,7 +17,7 @@ from cyclecrm.api.schemas import (
 )
 from cyclecrm.core import custom_field_admin, tag_admin
 from cyclecrm.core.registry import record_types
-from cyclecrm.identity import access, selectors, services
+from cyclecrm.identity import access, lockout, selectors, services
 from cyclecrm.identity.models import Action
 from cyclecrm.identity.schemas import (
     CustomFieldCreateIn,
@@ -33,6 +33,7 @@ from cyclecrm.identity.schemas import (
     TokenCreatedOut,
     TokenCreateIn,
     TokenOut,
+    UnlockOut,
     UserCreateIn,
     UserOut,
     UserPatchIn,
@@ -180,6 +181,21 @@ def deactivate_user(request: HttpRequest, id: int = RecordId) -> Status:
     user = selectors.user_get(actor=request.auth, pk=id)
     services.user_update(actor=request.auth, user=user, data={"is_active": False})
     return Status(204, None)
+
+
+@users_router.post(
+    "/{id}/unlock",
+    response={200: UnlockOut, **error_responses(403, 404, 422)},
+    operation_id="unlock_user",
+    summary="Unlock a user locked out by failed logins",
+    description=(
+        "Clears the user's failed-login counts from every address, so they may log in again "
+        "before the cool-off ends. Recorded in the security log." + ADMIN_DOC
+    ),
+)
+def unlock_user(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
+    user = selectors.user_get(actor=request.auth, pk=id)
+    return {"cleared": lockout.user_unlock(actor=request.auth, user=user)}
 
 
 # Teams ----------------------------------------------------------------------------------------

@@ -47,6 +47,8 @@ class Role(models.Model):
     is_builtin = models.BooleanField(default=False)
     permissions = models.JSONField(default=dict, blank=True)
     field_rules = models.JSONField(default=dict, blank=True)
+    # Users with this role (directly or through a team) must log in with a second factor.
+    requires_two_factor = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -170,3 +172,61 @@ class ApiToken(models.Model):
         if self.revoked_at:
             return False
         return not (self.expires_at and self.expires_at <= timezone.now())
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN = "login", "Logged in"
+    LOGIN_FAILED = "login_failed", "Login failed"
+    LOCKED_OUT = "locked_out", "Locked out"
+    UNLOCKED = "unlocked", "Unlocked"
+    LOGOUT = "logout", "Logged out"
+    SESSION_EXPIRED = "session_expired", "Session expired"
+    TWO_FACTOR_PASSED = "2fa_passed", "Second factor passed"
+    TWO_FACTOR_FAILED = "2fa_failed", "Second factor refused"
+    TWO_FACTOR_ENROLLED = "2fa_enrolled", "Two-factor enrolled"
+    TWO_FACTOR_REMOVED = "2fa_removed", "Two-factor removed"
+    BACKUP_CODES_GENERATED = "backup_codes", "Backup codes generated"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    ROLES_CHANGED = "roles_changed", "Roles changed"
+    TEAMS_CHANGED = "teams_changed", "Team membership changed"
+    ROLE_EDITED = "role_edited", "Role permissions edited"
+    SHARE_GRANTED = "share_granted", "Record shared"
+    SHARE_REVOKED = "share_revoked", "Share removed"
+
+
+class SecurityEvent(models.Model):
+    """One entry of the security log: who did what to which account, from where.
+
+    Append-only. `user` is the account concerned (None for a failed login with an unknown user
+    name: `username` keeps what was typed); `actor` is who acted when that is someone else (an
+    admin unlocking or changing rights). Record history (core.HistoryEntry) keeps the per-record
+    diffs; this table answers "what happened to accounts and rights" across all of them.
+    """
+
+    kind = models.CharField(max_length=20, choices=SecurityEventKind.choices)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"
+    )
+    username = models.CharField(max_length=150, blank=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    record_type = "security_event"
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="identity_secevent_at_idx"),
+            models.Index(fields=["kind", "-at"], name="identity_secevent_kind_idx"),
+            models.Index(fields=["user", "-at"], name="identity_secevent_user_idx"),
+            models.Index(fields=["ip_address", "-at"], name="identity_secevent_ip_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.username or self.user_id}"

@@ -24,6 +24,8 @@ _DIRECTORY = {
     "custom_field": READ_ALL,
     "token": OWN_TOKENS,
     "role": NONE,
+    # The security log (logins, lock-outs, rights changes) is for administrators.
+    "security_event": NONE,
     "mailbox": NONE,
     "job": NONE,
 }

@@ -232,3 +232,23 @@ class TokenCreateIn(InputSchema):
     user_id: int | None = Field(
         None, ge=1, le=MAX_ID, description="Another user's token (admins); defaults to you."
     )
+
+
+class SecurityEventOut(OutputSchema):
+    computed = {"actor_username": lambda row: row.actor.username if row.actor_id else None}
+
+    id: int
+    kind: str | None = Field(None, description="login, login_failed, locked_out, unlocked, ...")
+    at: dt.datetime | None = None
+    user_id: int | None = Field(None, description="The account concerned, when it exists.")
+    username: str | None = Field(None, description="The user name as typed or stored.")
+    actor_id: int | None = Field(None, description="Who acted, when someone else did.")
+    actor_username: str | None = None
+    ip_address: str | None = None
+    user_agent: str | None = None
+    detail: dict[str, Any] | None = None
+    request_id: str | None = None
+
+
+class UnlockOut(Schema):
+    cleared: int = Field(description="Failed-login counts removed (one per client address).")

@@ -1,6 +1,7 @@
 """Reads for the directory (users, teams, roles, tags, custom field definitions), API tokens and
 record shares, always starting from the permission gate."""
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -10,7 +11,15 @@ from cyclecrm.core.errors import NotFound
 from cyclecrm.core.models import CustomField, Tag
 from cyclecrm.core.pagination import orderings_with_reverse
 from cyclecrm.identity import access
-from cyclecrm.identity.models import Action, ApiToken, RecordShare, Role, Team, User
+from cyclecrm.identity.models import (
+    Action,
+    ApiToken,
+    RecordShare,
+    Role,
+    SecurityEvent,
+    Team,
+    User,
+)
 
 USER_ORDERINGS = orderings_with_reverse(
     {"username": ("username", "id"), "date_joined": ("date_joined", "id")}
@@ -23,6 +32,7 @@ CUSTOM_FIELD_ORDERINGS = orderings_with_reverse(
     {"position": ("record_type", "position", "key", "id"), "key": ("key", "id")}
 )
 TOKEN_ORDERINGS = orderings_with_reverse({"created_at": ("created_at", "id")})
+SECURITY_EVENT_ORDERINGS = orderings_with_reverse({"at": ("at", "id")})
 
 
 def _get(queryset: QuerySet, pk: Any, label: str) -> Any:
@@ -132,6 +142,34 @@ def token_list(*, actor: User, user_id: int | None = None) -> QuerySet[ApiToken]
 
 def token_get(*, actor: User, pk: Any) -> ApiToken:
     return _get(token_list(actor=actor), pk, "token")
+
+
+def security_event_list(
+    *,
+    actor: User,
+    kind: str | None = None,
+    user_id: int | None = None,
+    username: str | None = None,
+    ip_address: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> QuerySet[SecurityEvent]:
+    """The security log as far as the actor may read it (administrators: all of it). Each
+    filter matches an indexed column; `username` is the name as typed or stored."""
+    queryset = access.restrict(SecurityEvent.objects.all(), actor, Action.READ)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if user_id is not None:
+        queryset = queryset.filter(user_id=user_id)
+    if username:
+        queryset = queryset.filter(username=username)
+    if ip_address:
+        queryset = queryset.filter(ip_address=ip_address)
+    if since is not None:
+        queryset = queryset.filter(at__gte=since)
+    if until is not None:
+        queryset = queryset.filter(at__lt=until)
+    return queryset.select_related("actor")
 
 
 def share_list(*, actor: User, instance: Any) -> QuerySet[RecordShare]:

@@ -31,10 +31,12 @@ from cyclecrm.identity.models import (
     FieldAccess,
     RecordShare,
     Role,
+    SecurityEventKind,
     Team,
     TokenScope,
     User,
 )
+from cyclecrm.identity.security_events import security_event_record
 from cyclecrm.identity.tokens import token_generate
 
 USER_FIELDS = {"username", "first_name", "last_name", "email", "is_active"}
@@ -111,13 +113,27 @@ def user_create(
         user.save()
         user.roles.set(roles)
         user.teams.set(teams)
-        history_record(
-            actor=actor,
-            instance=user,
-            action=HistoryAction.CREATE,
-            changes=diff({}, _snapshot_user(user)),
-        )
+        changes = diff({}, _snapshot_user(user))
+        history_record(actor=actor, instance=user, action=HistoryAction.CREATE, changes=changes)
+        _record_account_changes(actor, user, changes)
     return user
+
+
+_ACCOUNT_EVENTS = {
+    "roles": SecurityEventKind.ROLES_CHANGED,
+    "teams": SecurityEventKind.TEAMS_CHANGED,
+    "is_superuser": SecurityEventKind.ROLES_CHANGED,
+    "password": SecurityEventKind.PASSWORD_CHANGED,
+}
+
+
+def _record_account_changes(actor: User | None, user: User, changes: dict[str, list[Any]]) -> None:
+    """The rights and password parts of a user change, for the security log."""
+    for field, kind in _ACCOUNT_EVENTS.items():
+        if field not in changes or (field != "password" and changes[field] == [None, []]):
+            continue
+        detail = {"via": "admin"} if field == "password" else {field: changes[field]}
+        security_event_record(kind=kind, user=user, actor=actor, detail=detail)
 
 
 def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
@@ -160,6 +176,7 @@ def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
             changes["password"] = ["***", "***"]
         if changes:
             history_record(actor=actor, instance=user, action=HistoryAction.UPDATE, changes=changes)
+            _record_account_changes(actor, user, changes)
     access.forget_access(user)
     return user
 
@@ -255,6 +272,12 @@ def team_update(*, actor: User, team: Team, data: dict[str, Any]) -> Team:
         changes = diff(before, _snapshot_team(team))
         if changes:
             history_record(actor=actor, instance=team, action=HistoryAction.UPDATE, changes=changes)
+        if "roles" in changes:
+            security_event_record(
+                kind=SecurityEventKind.ROLES_CHANGED,
+                actor=actor,
+                detail={"team": team.name, "roles": changes["roles"]},
+            )
     return team
 
 
@@ -300,6 +323,7 @@ def role_update(
     field_rules: dict[str, dict[str, str]] | None = None,
     label: str | None = None,
     description: str | None = None,
+    requires_two_factor: bool | None = None,
 ) -> Role:
     _require_all(actor, "role", Action.EDIT)
     errors = FieldErrors()
@@ -308,7 +332,7 @@ def role_update(
     if field_rules is not None:
         _validate_field_rules(field_rules, errors)
     errors.raise_if_any()
-    before = {"permissions": role.permissions, "field_rules": role.field_rules, "label": role.label}
+    before = _snapshot_role(role)
     with transaction.atomic():
         if permissions is not None:
             role.permissions = permissions
@@ -318,17 +342,32 @@ def role_update(
             role.label = label.strip()[:100]
         if description is not None:
             role.description = description.strip()
+        if requires_two_factor is not None:
+            role.requires_two_factor = requires_two_factor
         role.updated_at = timezone.now()
         role.save()
-        after = {
-            "permissions": role.permissions,
-            "field_rules": role.field_rules,
-            "label": role.label,
-        }
-        history_record(
-            actor=actor, instance=role, action=HistoryAction.UPDATE, changes=diff(before, after)
-        )
+        changes = diff(before, _snapshot_role(role))
+        history_record(actor=actor, instance=role, action=HistoryAction.UPDATE, changes=changes)
+        rights = {key: changes[key] for key in _ROLE_RIGHTS if key in changes}
+        if rights:
+            security_event_record(
+                kind=SecurityEventKind.ROLE_EDITED,
+                actor=actor,
+                detail={"role": role.name, "changed": sorted(rights)},
+            )
     return role
+
+
+_ROLE_RIGHTS = ("permissions", "field_rules", "requires_two_factor")
+
+
+def _snapshot_role(role: Role) -> dict[str, Any]:
+    return {
+        "permissions": role.permissions,
+        "field_rules": role.field_rules,
+        "label": role.label,
+        "requires_two_factor": role.requires_two_factor,
+    }
 
 
 def _validate_matrix(permissions: dict, errors: FieldErrors) -> None:
@@ -459,7 +498,22 @@ def share_create(
             action=HistoryAction.UPDATE,
             changes={"shared_with": [None, f"user:{user_id}" if user_id else f"team:{team_id}"]},
         )
+        security_event_record(
+            kind=SecurityEventKind.SHARE_GRANTED,
+            user=share.user,
+            actor=actor,
+            detail=_share_detail(share),
+        )
     return share
+
+
+def _share_detail(share: RecordShare) -> dict[str, Any]:
+    return {
+        "record_type": share.record_type,
+        "object_id": share.object_id,
+        "team_id": share.team_id,
+        "can_edit": share.can_edit,
+    }
 
 
 def share_delete(*, actor: User, share: RecordShare, instance: Any) -> None:
@@ -467,6 +521,12 @@ def share_delete(*, actor: User, share: RecordShare, instance: Any) -> None:
         raise NotFound()
     with transaction.atomic():
         target = f"user:{share.user_id}" if share.user_id else f"team:{share.team_id}"
+        security_event_record(
+            kind=SecurityEventKind.SHARE_REVOKED,
+            user=share.user,
+            actor=actor,
+            detail=_share_detail(share),
+        )
         share.delete()
         history_record(
             actor=actor,

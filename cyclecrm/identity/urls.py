@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cyclecrm.identity.views import custom_fields, explain, roles, teams, tokens, users
+from cyclecrm.identity.views import (
+    custom_fields,
+    explain,
+    login,
+    roles,
+    security_log,
+    teams,
+    tokens,
+    two_factor,
+    users,
+)
 
 auth_urlpatterns = [
     path(
@@ -12,7 +22,7 @@ auth_urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/change/",
-        auth_views.PasswordChangeView.as_view(template_name="identity/password_change.html"),
+        login.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -38,9 +48,7 @@ auth_urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="identity/password_reset_confirm.html"
-        ),
+        login.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(
@@ -52,11 +60,25 @@ auth_urlpatterns = [
     ),
 ]
 
+two_factor_urlpatterns = [
+    path("accounts/security/", two_factor.account_security, name="account_security"),
+    path("accounts/two-factor/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path("accounts/two-factor/verify/", two_factor.two_factor_verify, name="two_factor_verify"),
+    path(
+        "accounts/two-factor/backup-codes/",
+        two_factor.backup_codes_regenerate,
+        name="two_factor_backup_codes",
+    ),
+    path("accounts/two-factor/remove/", two_factor.two_factor_remove, name="two_factor_remove"),
+]
+
 settings_urlpatterns = [
     path("settings/users/", users.user_list, name="user_list"),
     path("settings/users/new/", users.user_create, name="user_create"),
     path("settings/users/<int:pk>/", users.user_edit, name="user_edit"),
     path("settings/users/<int:pk>/password/", users.user_password, name="user_password"),
+    path("settings/users/<int:pk>/unlock/", users.user_unlock, name="user_unlock"),
+    path("settings/security-log/", security_log.security_log, name="security_log"),
     path("settings/teams/", teams.team_list, name="team_list"),
     path("settings/teams/new/", teams.team_create, name="team_create"),
     path("settings/teams/<int:pk>/", teams.team_edit, name="team_edit"),
@@ -84,4 +106,4 @@ settings_urlpatterns = [
     path("settings/explain/", explain.explain_access, name="explain_access"),
 ]
 
-urlpatterns = auth_urlpatterns + settings_urlpatterns
+urlpatterns = auth_urlpatterns + two_factor_urlpatterns + settings_urlpatterns

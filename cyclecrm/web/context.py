@@ -85,6 +85,7 @@ SETTINGS = [
     ("Roles", "role_list", "shield-lock", "role"),
     ("Custom fields", "custom_field_list", "ui-checks", "custom_field"),
     ("API tokens", "token_list", "key", "token"),
+    ("Security log", "security_log", "shield-check", "security_event"),
     ("Capture forms", "capture_form_list", "ui-radios", "capture_form"),
     ("Lead scoring", "scoring_rule_list", "speedometer2", "scoring_rule"),
     ("Lead assignment", "assignment_rule_list", "signpost-split", "assignment_rule"),

@@ -118,6 +118,11 @@ def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
             field_rules=field_rules,
             label=request.POST.get("label", role.label),
             description=request.POST.get("description", role.description),
+            requires_two_factor=(
+                request.POST.get("requires_two_factor") == "1"
+                if "requires_two_factor_shown" in request.POST
+                else None
+            ),
         )
     except ValidationFailed as exc:
         role.label = request.POST.get("label", role.label)

@@ -6,9 +6,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
 
 from cyclecrm.core.errors import Conflict, ValidationFailed
-from cyclecrm.identity import selectors, services
+from cyclecrm.identity import lockout, selectors, services
 from cyclecrm.identity.forms import PasswordSetForm, UserCreateForm, UserForm, add_service_errors
 from cyclecrm.identity.models import Action, User
 from cyclecrm.identity.views.common import can_manage, can_read, render_settings, require
@@ -76,11 +77,15 @@ def _initial(user: User) -> dict[str, Any]:
 def _edit_page(
     request: HttpRequest, user: User, form: UserForm, password_form: PasswordSetForm
 ) -> HttpResponse:
-    return render_settings(
-        request,
-        "identity/user_form.html",
-        {"form": form, "password_form": password_form, "subject": user, "creating": False},
-    )
+    context = {
+        "form": form,
+        "password_form": password_form,
+        "subject": user,
+        "creating": False,
+        "locked_addresses": lockout.locked_addresses(username=user.username),
+        "can_read_security_log": can_read(request.user, "security_event"),
+    }
+    return render_settings(request, "identity/user_form.html", context)
 
 
 @crm_view
@@ -117,3 +122,13 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("user_edit", pk=user.pk)
     form = UserForm(initial=_initial(user), **_choices(request.user))
     return _edit_page(request, user, form, password_form)
+
+
+@crm_view
+@require_POST
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_manage(request.user, "user", Action.EDIT))
+    user = selectors.user_get(actor=request.user, pk=pk)
+    lockout.user_unlock(actor=request.user, user=user)
+    messages.success(request, f"{user.username} may log in again.")
+    return redirect("user_edit", pk=user.pk)
