@@ -7,6 +7,7 @@ set: links (`href`, `hx-get`) lead to the detail, edit and tab pages of real rec
 route is visited a few times at most (different records or query strings).
 """
 
+import re
 from collections import Counter, defaultdict
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -38,6 +39,14 @@ URL_ATTRIBUTES = {"href", "src", "action", "formaction", "hx-get", "hx-post", "d
 JSON_TYPES = {"application/json", "application/ld+json"}
 
 
+def url_scheme(value: str) -> str:
+    """The scheme as a browser reads it: tabs and line breaks anywhere in the URL and leading
+    control characters or spaces are ignored (`jav&#x09;ascript:` is `javascript:`)."""
+    url = re.sub(r"[\t\n\r]", "", value).lstrip("".join(map(chr, range(33))))
+    scheme, colon, _ = url.partition(":")
+    return scheme.lower() if colon and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else ""
+
+
 class PageAudit(HTMLParser):
     """Collects what a strict CSP would block, and the same-site links to follow."""
 
@@ -56,7 +65,7 @@ class PageAudit(HTMLParser):
                 self.problems.append(f"<{tag} style={value!r}> style attribute")
             if name.startswith("hx-on"):
                 self.problems.append(f"<{tag} {name}> htmx inline handler")
-            if name in URL_ATTRIBUTES and value.strip().lower().startswith("javascript:"):
+            if name in URL_ATTRIBUTES and url_scheme(value) == "javascript":
                 self.problems.append(f"<{tag} {name}={value!r}> javascript: URL")
         if tag == "style":
             self.problems.append("<style> element")
