@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-import nh3
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Model, Q
@@ -43,6 +42,7 @@ from cyclecrm.contacts.normalize import clean_text, normalize_email, normalize_p
 from cyclecrm.core.db import json_list_contains
 from cyclecrm.core.errors import FieldErrors
 from cyclecrm.core.records import record_create, record_delete, record_update
+from cyclecrm.core.richtext import sanitize_message_html
 from cyclecrm.identity import access
 from cyclecrm.identity.models import User
 from cyclecrm.leads.models import Lead
@@ -63,13 +63,6 @@ INTERACTION_FIELDS = {
 MATCH_FIELDS = ("contact_email", "contact_phone")
 MAX_DURATION_SECONDS = 7 * 24 * 3600
 MAX_ADDRESSES = 200
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1",
-    "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "li", "ol", "p", "pre", "q", "s", "small",
-    "span", "strike", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "u",
-    "ul",
-}  # fmt: skip
-URL_SCHEMES = {"http", "https", "mailto", "tel"}
 _LOOKS_LIKE_HTML = re.compile(r"<[a-zA-Z/!][^>]*>")
 
 NEEDS_LINK = (
@@ -107,13 +100,7 @@ def sanitize_body(value: Any) -> str:
         return ""
     if not _LOOKS_LIKE_HTML.search(text):
         return linebreaks(text, autoescape=True)
-    return nh3.clean(
-        text,
-        tags=ALLOWED_TAGS,
-        clean_content_tags={"script", "style"},
-        url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
-    ).strip()
+    return sanitize_message_html(text)
 
 
 def _choice(data: dict[str, Any], name: str, allowed: list[str], errors: FieldErrors) -> None:

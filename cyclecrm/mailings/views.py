@@ -143,7 +143,9 @@ def mailing_preview(request: HttpRequest, pk: int) -> HttpResponse:
         except CrmError as exc:
             body = f"<p>Cannot render: {escape(str(exc.fields or exc.message))}</p>"
     response = HttpResponse(f"<!doctype html><meta charset='utf-8'>{body}")
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src https: data:"
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src https: data:; frame-ancestors 'self'"
+    )
     return response
 
 

@@ -83,6 +83,8 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda message: _note_csp_violation(message.text, violations))
     yield page
     report = request.node.stash.get(_reports, {}).get("call")
     if report is not None and report.failed:
@@ -95,3 +97,13 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         except Exception as exc:  # a broken page must not hide the real failure
             print(f"\ncould not save screenshot {path}: {exc}")
     context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
+
+
+def _note_csp_violation(text: str, violations: list[str]) -> None:
+    """Chromium reports what the CSP blocked on the console ("Refused to ... because it
+    violates the following Content Security Policy directive"); every browser test fails on it
+    (docs/security.md, "Web hardening")."""
+    if "Content Security Policy" in text:
+        violations.append(text)

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cyclecrm.core.csp import allow_form_redirect
 from cyclecrm.core.errors import NotFound, ValidationFailed
 from cyclecrm.leads.capture import selectors, services
 from cyclecrm.leads.capture.embed import field_rows
@@ -76,7 +77,8 @@ def _form_page(
         "alert": alert,
         "alert_kind": alert_kind,
     }
-    return render(request, "leads/capture/public_form.html", context, status=status)
+    response = render(request, "leads/capture/public_form.html", context, status=status)
+    return allow_form_redirect(response, form.redirect_url)
 
 
 def _missing(request: HttpRequest) -> HttpResponse:

@@ -21,7 +21,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import localtime
 
 from cyclecrm.core.models import CustomField, CustomFieldKind
-from cyclecrm.core.richtext import sanitize_html
+from cyclecrm.core.richtext import display_html
 from cyclecrm.identity.models import Team, User
 
 EMPTY = mark_safe('<span class="text-body-tertiary">—</span>')
@@ -109,8 +109,14 @@ def display_value(
     if name in getattr(type(obj), "rich_text_fields", ()):
         # Stored sanitized by the services; sanitized again here so rows written any other way
         # (imports, the ORM) cannot inject markup into a page.
-        return mark_safe(sanitize_html(value))
+        return display_html(value)
     return typed_display(field, name, value)
+
+
+def is_web_url(value: str) -> bool:
+    """Only http(s) addresses become links: a `javascript:` or `data:` value stored around the
+    form validation (an import, the ORM) stays plain text."""
+    return value.strip().lower().startswith(("http://", "https://"))
 
 
 def typed_display(field: models.Field, name: str, value: Any) -> SafeString:
@@ -119,7 +125,7 @@ def typed_display(field: models.Field, name: str, value: Any) -> SafeString:
         return yes_no(value)
     if name.endswith("email") and isinstance(value, str):
         return format_html('<a href="mailto:{}">{}</a>', value, value)
-    if isinstance(field, models.URLField) and isinstance(value, str):
+    if isinstance(field, models.URLField) and isinstance(value, str) and is_web_url(value):
         return format_html(
             '<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', value, value
         )

@@ -1,14 +1,7 @@
-// Cycle CRM catalog pages: confirmations before status changes. Amounts are never computed
+// Cycle CRM catalog pages (confirmations: `data-confirm`, js/app.js). Amounts are never computed
 // here: the line editor asks the server (htmx) on every change.
 (() => {
   "use strict";
-
-  // <form data-confirm="Really?">: asks before submitting.
-  document.addEventListener("submit", (event) => {
-    const form = event.target;
-    const message = form instanceof HTMLFormElement ? form.dataset.confirm : undefined;
-    if (message && !window.confirm(message)) event.preventDefault();
-  });
 
   // Enter in a line input recomputes the lines instead of saving the whole form.
   document.addEventListener("keydown", (event) => {

@@ -1,4 +1,4 @@
-// Cycle CRM settings pages: copy-to-clipboard buttons, confirmations, role matrix colouring.
+// Cycle CRM settings pages: copy-to-clipboard buttons, role matrix colouring.
 (() => {
   "use strict";
 
@@ -23,12 +23,6 @@
       label.textContent = "Press Ctrl+C";
     }
     setTimeout(() => { label.textContent = before; }, 2000);
-  });
-
-  // <form data-confirm="Really?">: asks before submitting.
-  document.addEventListener("submit", (event) => {
-    const message = event.target.dataset && event.target.dataset.confirm;
-    if (message && !window.confirm(message)) event.preventDefault();
   });
 
   // Role matrix: each select shows its level as data-level, so CSS can shade none/all.

@@ -50,6 +50,24 @@
     true,
   );
 
+  // <form data-confirm="Really?">: asks before submitting (instead of an onsubmit= handler,
+  // which the Content-Security-Policy refuses).
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    const message = form instanceof HTMLFormElement ? form.dataset.confirm : undefined;
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+
+  // <button data-remove-form>: closes the inline form it belongs to (e.g. "Cancel").
+  document.addEventListener("click", (event) => {
+    const button = event.target instanceof Element && event.target.closest("[data-remove-form]");
+    const form = button && button.closest("form");
+    if (form) {
+      event.preventDefault();
+      form.remove();
+    }
+  });
+
   // After an inline input swaps in, put the caret at the end of its text.
   document.addEventListener("htmx:afterSwap", (event) => {
     const form = event.detail.target;
