@@ -86,6 +86,8 @@ def _stored_upload(marker: str) -> str:
 # Fields whose value must mean something outside the row ("app_label.Model.field").
 SPECIAL_VALUES: dict[str, Callable[[str], Any]] = {
     "dataquality.ImportJob.file_path": _stored_upload,
+    "dataquality.ImportJob.record_type": lambda marker: "contact",
+    "segments.Segment.rules": lambda marker: {"all": []},
 }
 
 
@@ -94,6 +96,8 @@ def _needs_value(field: models.Field) -> bool:
         return False
     if getattr(field, "many_to_many", False):
         return False
+    if field.blank and isinstance(field, models.CharField | models.TextField):
+        return False  # an empty string is a valid value
     return not (field.null or field.has_default() or getattr(field, "auto_now_add", False))
 
 

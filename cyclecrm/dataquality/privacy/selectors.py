@@ -40,6 +40,14 @@ def contact_export(*, actor: User, pk: Any) -> dict[str, Any]:
     return subject_access_document(contact)
 
 
+def subject_access_unreadable(actor: User) -> list[str]:
+    """The record types a subject access document can hold that the actor may not read all of
+    (empty: the actor may take the export of any contact they may export)."""
+    return [
+        key for key in subject_access_types() if access.level(actor, key, Action.READ) != Level.ALL
+    ]
+
+
 def retention_policy_list(*, actor: User) -> QuerySet[RetentionPolicy]:
     if access.level(actor, "retention_policy", Action.READ) == Level.NONE:
         raise Forbidden()
