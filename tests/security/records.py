@@ -104,7 +104,8 @@ def _needs_value(field: models.Field) -> bool:
 def _wants_value(field: models.Field) -> bool:
     """A name-like text field (to carry the marker), a required one, or a unique one."""
     named = field.name in NAME_FIELDS and isinstance(field, models.CharField | models.TextField)
-    return named or _needs_value(field) or (field.unique and not field.null)
+    unique = field.unique and not field.primary_key and not field.null
+    return named or _needs_value(field) or unique
 
 
 def make_row(
