@@ -25,9 +25,8 @@ from cyclecrm.api.schemas import (
     error_responses,
     visible_record,
 )
-from cyclecrm.core.errors import NotFound
 from cyclecrm.core.pagination import orderings_with_reverse, paginate
-from cyclecrm.identity.models import Team
+from cyclecrm.identity import selectors as team_selectors
 from cyclecrm.support import selectors, services
 from cyclecrm.support.filters import ArticleFilters, CaseFilters
 from cyclecrm.support.models import Case
@@ -427,9 +426,7 @@ def get_queue_calendar(request: HttpRequest, team_id: int = TeamId) -> dict[str,
 def set_queue_calendar(
     request: HttpRequest, payload: BusinessCalendarIn, team_id: int = TeamId
 ) -> dict[str, Any]:
-    team = Team.objects.filter(pk=team_id).first()
-    if team is None:
-        raise NotFound("No team with this id.")
+    team = team_selectors.team_get(actor=request.auth, pk=team_id)
     calendar = services.business_calendar_set(
         actor=request.auth, team=team, data=payload.model_dump(exclude_unset=True)
     )
@@ -562,7 +559,7 @@ add_record_routes(articles_router, noun="article", get_record=selectors.article_
 def list_article_categories(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
     return page_body(
         request.auth,
-        selectors.article_category_list(),
+        selectors.article_category_list(actor=request.auth),
         ArticleCategoryOut,
         page=page,
         orderings=ID_ORDERINGS,
@@ -593,7 +590,7 @@ def create_article_category(request: HttpRequest, payload: ArticleCategoryCreate
 def update_article_category(
     request: HttpRequest, payload: ArticleCategoryIn, id: int = RecordId
 ) -> dict[str, Any]:
-    category = selectors.article_category_get(pk=id)
+    category = selectors.article_category_get(actor=request.auth, pk=id)
     category = services.article_category_update(
         actor=request.auth, category=category, data=payload.model_dump(exclude_unset=True)
     )
@@ -608,6 +605,6 @@ def update_article_category(
     description="Its articles stay, without a category.",
 )
 def delete_article_category(request: HttpRequest, id: int = RecordId) -> Status:
-    category = selectors.article_category_get(pk=id)
+    category = selectors.article_category_get(actor=request.auth, pk=id)
     services.article_category_delete(actor=request.auth, category=category)
     return Status(204, None)

@@ -167,8 +167,8 @@ def published_article(*, slug: str) -> Article:
     return article
 
 
-def article_category_list() -> QuerySet[ArticleCategory]:
-    return ArticleCategory.objects.order_by("position", "name", "id")
+def article_category_list(*, actor: User) -> QuerySet[ArticleCategory]:
+    return access.restrict(ArticleCategory.objects.order_by("position", "name", "id"), actor)
 
 
 # -- configuration ------------------------------------------------------------------------------
@@ -200,8 +200,9 @@ def business_calendar_get(*, actor: User, team_id: Any) -> BusinessCalendar:
     return calendar
 
 
-def article_category_get(*, pk: Any) -> ArticleCategory:
-    category = article_category_list().filter(pk=pk).first() if str(pk).isdigit() else None
+def article_category_get(*, actor: User, pk: Any) -> ArticleCategory:
+    categories = article_category_list(actor=actor)
+    category = categories.filter(pk=pk).first() if str(pk).isdigit() else None
     if category is None:
         raise NotFound("No article category with this id.")
     return category

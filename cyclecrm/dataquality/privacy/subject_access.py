@@ -121,3 +121,17 @@ def subject_access_document(contact: Contact) -> dict[str, Any]:
         "related": related,
         "history": history + _history("lead", lead_ids),
     }
+
+
+def subject_access_types() -> list[str]:
+    """The record types whose rows a subject access document can hold: the contact, its
+    account and leads, every registered model pointing at Contact, and their children."""
+    from cyclecrm.core.registry import record_types
+
+    registered = {rtype.model: key for key, rtype in record_types().items()}
+    models_in = {Contact}
+    for rel in Contact._meta.related_objects:
+        models_in.add(rel.related_model)
+        models_in.update(child.related_model for child in rel.related_model._meta.related_objects)
+    keys = {registered[model] for model in models_in if model in registered}
+    return sorted(keys | {"account", "contact", "lead"})

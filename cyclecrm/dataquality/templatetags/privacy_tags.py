@@ -29,5 +29,6 @@ def contact_privacy(context: template.Context, contact: Any) -> dict[str, Any] |
         "purposes": ConsentPurpose.choices,
         "can_edit": access.can(user, Action.EDIT, contact),
         "can_export": access.can(user, Action.EXPORT, contact),
+        "can_export_all": not selectors.subject_access_unreadable(user),
         "can_erase": can_erase(user),
     }

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from cyclecrm.contacts.models import Contact
+from cyclecrm.core.testing.factories import make_contact
 from cyclecrm.dataquality.privacy.coverage import ERASE_FIELDS, EXCLUDED
 from cyclecrm.dataquality.tests.privacy_data import EMAIL, FIRST, person_with_data
 
@@ -62,3 +63,12 @@ def test_cli_export_prints_the_document(admin, capsys):
     call_command("privacy", "export", str(person.contact.pk), "--as", "admin")
     body = json.loads(capsys.readouterr().out)
     assert body["contact"]["id"] == person.contact.pk
+
+
+def test_export_needs_the_read_right_on_everything_it_holds(api_client, marketer):
+    """A marketer may export contacts but not read every case or opportunity: the complete
+    subject access document would show them (found by the permission matrix)."""
+    contact = make_contact(owner=marketer)
+    response = api_client(marketer).get(f"/api/v1/privacy/contacts/{contact.pk}/export")
+    assert response.status_code == 403
+    assert "case" in response.json()["error"]["message"]
