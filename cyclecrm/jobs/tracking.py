@@ -24,6 +24,7 @@ from huey.api import Huey, PeriodicTask, Task
 
 from cyclecrm.jobs.backoff import apply_backoff
 from cyclecrm.jobs.models import Job, JobState
+from cyclecrm.jobs.recovery import job_ended, skip_finished, worker_name
 
 SECRET_NAME = re.compile(r"pass|secret|token|key|credential|auth", re.IGNORECASE)
 ARG_REPR_LIMIT = 80
@@ -41,8 +42,10 @@ def consumer_mode(enabled: bool) -> None:
 
 
 def connect(huey: Huey) -> None:
-    """Record the jobs of `huey` and apply the back-off of `retrying_task` jobs."""
+    """Record the jobs of `huey`, apply the back-off of `retrying_task` jobs, and never run a
+    finished job's task id again (recovery.skip_finished)."""
     huey.signal(S.SIGNAL_RETRYING)(apply_backoff)
+    huey.pre_execute("skip_finished")(skip_finished)
 
     def receive(signal: str, task: Task, *args: Any) -> None:
         handler = _HANDLERS.get(signal)
@@ -137,6 +140,7 @@ def _executing(task: Task) -> None:
         finished_at=None,
         next_attempt_at=None,
         retries_left=task.retries or 0,
+        worker=worker_name(),
     )
 
 
@@ -199,6 +203,8 @@ def _interrupted(task: Task) -> None:
 
 def _closed(state: str) -> Callable[[Task], None]:
     def handler(task: Task, *args: Any) -> None:
+        if job_ended(task.id):
+            return  # recovery.skip_finished dropped a second message of an ended job
         _update(task, state=state, finished_at=timezone.now(), next_attempt_at=None)
 
     return handler
