@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
 from huey.api import Huey, Task
@@ -27,6 +28,7 @@ from cyclecrm.jobs.models import FINAL_STATES, Job, JobState
 
 logger = logging.getLogger("cyclecrm.worker")
 
+PROC = Path("/proc")
 RESUME_LIMIT = 3
 GAVE_UP = "The worker stopped while the job ran, {count} times; not resumed again."
 NOT_RESUMABLE = "The worker stopped while the job ran; this job is not resumed automatically."
@@ -34,11 +36,13 @@ _identity: dict[str, str | int | None] = {"pid": None, "name": ""}
 
 
 def _start_mark(pid: int) -> str | None:
-    """When process `pid` started (clock ticks since boot, from /proc), None where /proc is
-    missing; "Z" for a zombie (killed, not yet reaped). Tells a new process with a reused pid
-    from the one recorded."""
+    """When process `pid` started (clock ticks since boot, from /proc): "" when there is no
+    such process, "Z" for a zombie (killed, not yet reaped), None where /proc is missing. Tells
+    a new process with a reused pid from the one recorded."""
+    if not PROC.is_dir():
+        return None  # no /proc (macOS): worker_gone falls back to signal 0
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        stat = (PROC / str(pid) / "stat").read_text()
     except FileNotFoundError:
         return ""
     except OSError:
@@ -87,12 +91,13 @@ def job_ended(task_id: str) -> bool:
 
 
 def skip_finished(task: Task) -> None:
-    """Huey pre-execute hook: a task id whose job has ended (finished, or failed with no retry
-    left, e.g. marked "Interrupted" by the sweep) does not run again: a second message of it,
-    however it came to be queued, is dropped and the record keeps its state. A new run is a
-    new job: "Retry" on the job page enqueues a new task id."""
-    if job_ended(task.id):
-        logger.info("Job %s has already ended; not run again.", task.id)
+    """Huey pre-execute hook: a task id whose job had already ended (finished, or failed with
+    no retry left, e.g. marked "Interrupted" by the sweep) does not run again: a second message
+    of it, however it came to be queued, is dropped and the record keeps its state. Huey sends
+    `executing` before this hook, so that receiver (tracking.py) found the ended record and
+    flagged the task. A new run is a new job: "Retry" on the job page enqueues a new task id."""
+    if getattr(task, "job_ended", False):
+        logger.warning("Job %s has already ended; not run again.", task.id)
         raise CancelExecution()
 
 
@@ -105,7 +110,16 @@ class Sweep:
 def jobs_resume_interrupted(*, huey: Huey) -> Sweep:
     """Put the `running` jobs of dead consumer processes of this host back on the queue of
     `huey` (or mark them failed when they may not be resumed). Two workers starting together
-    cannot both resume a job: each takes it over with a conditional update first."""
+    cannot both resume a job: each takes it over with a conditional update first. A database
+    that cannot be read is logged, not fatal: the worker starts (its jobs will report it)."""
+    try:
+        return _sweep(huey)
+    except DatabaseError:
+        logger.exception("Could not look for jobs interrupted by a stopped worker.")
+        return Sweep()
+
+
+def _sweep(huey: Huey) -> Sweep:
     sweep = Sweep()
     for job in Job.objects.filter(state=JobState.RUNNING).exclude(worker=""):
         if not worker_gone(job.worker):

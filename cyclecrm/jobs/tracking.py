@@ -131,6 +131,9 @@ def _scheduled(task: Task) -> None:
 
 
 def _executing(task: Task) -> None:
+    if job_ended(task.id):
+        task.job_ended = True  # recovery.skip_finished drops this run; the record stays
+        return
     task._job_started = time.monotonic()  # read on completion, in the same worker
     _update(
         task,

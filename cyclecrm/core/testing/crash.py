@@ -82,6 +82,12 @@ class Site:
         name = f"{self.database}_clean"
         connections.close_all()  # a template database must have no other session
         with psycopg.connect(**_pg_params("postgres"), autocommit=True) as db:
+            # Left-over sessions of earlier in-process consumers' threads: no worker runs now.
+            db.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (self.database,),
+            )
             db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             db.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.database}"')
         return Site(directory, database=name, env=self.extra_env)
