@@ -47,6 +47,11 @@ class Job(models.Model):
     error_type = models.CharField(max_length=200, blank=True)
     error_message = models.TextField(blank=True)
     error_traceback = models.TextField(blank=True)
+    # The consumer process that ran the last attempt, "host/pid/start" (recovery.py): a
+    # restarted worker resumes the running jobs of a process of its host that is gone.
+    worker = models.CharField(max_length=200, blank=True)
+    # How often a restarted worker put the job back on the queue after its worker died.
+    resumes = models.PositiveIntegerField(default=0)
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retried_as"
     )

@@ -25,6 +25,7 @@ from huey.api import Huey, PeriodicTask, Task
 from cyclecrm.core.context import request_id_var
 from cyclecrm.jobs.backoff import apply_backoff
 from cyclecrm.jobs.models import Job, JobState
+from cyclecrm.jobs.recovery import job_ended, skip_finished, worker_name
 
 SECRET_NAME = re.compile(r"pass|secret|token|key|credential|auth", re.IGNORECASE)
 ARG_REPR_LIMIT = 80
@@ -42,8 +43,10 @@ def consumer_mode(enabled: bool) -> None:
 
 
 def connect(huey: Huey) -> None:
-    """Record the jobs of `huey` and apply the back-off of `retrying_task` jobs."""
+    """Record the jobs of `huey`, apply the back-off of `retrying_task` jobs, and never run a
+    finished job's task id again (recovery.skip_finished)."""
     huey.signal(S.SIGNAL_RETRYING)(apply_backoff)
+    huey.pre_execute("skip_finished")(skip_finished)
 
     def receive(signal: str, task: Task, *args: Any) -> None:
         handler = _HANDLERS.get(signal)
@@ -141,6 +144,9 @@ def _scheduled(task: Task) -> None:
 
 
 def _executing(task: Task) -> None:
+    if job_ended(task.id):
+        task.job_ended = True  # recovery.skip_finished drops this run; the record stays
+        return
     task._job_started = time.monotonic()  # read on completion, in the same worker
     _update(
         task,
@@ -150,6 +156,7 @@ def _executing(task: Task) -> None:
         finished_at=None,
         next_attempt_at=None,
         retries_left=task.retries or 0,
+        worker=worker_name(),
     )
 
 
@@ -229,6 +236,8 @@ def _interrupted(task: Task) -> None:
 
 def _closed(state: str) -> Callable[[Task], None]:
     def handler(task: Task, *args: Any) -> None:
+        if job_ended(task.id):
+            return  # recovery.skip_finished dropped a second message of an ended job
         _update(task, state=state, finished_at=timezone.now(), next_attempt_at=None)
 
     return handler

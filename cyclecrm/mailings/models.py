@@ -71,6 +71,9 @@ class Mailing(BaseRecord):
     finished_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The sending worker's lease (see services/sending.py): one worker per mailing at a time.
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who holds it: the send job's task id, so that job resumed after its worker was killed
+    # takes its own lease over at once instead of waiting for it to expire (ADR 0033).
+    lease_holder = models.CharField(max_length=64, blank=True, editable=False)
     # When the last batch ended: the watchdog restarts a mailing whose worker went silent.
     batch_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Suppressed recipients by reason, counted when the audience was snapshot.
@@ -100,8 +103,8 @@ class Mailing(BaseRecord):
     record_type = "mailing"
     derived_fields = frozenset(
         {
-            "started_at", "finished_at", "lease_until", "batch_at", "suppressed", "ab_state",
-            "ab_evaluate_at", "ab_winner", "ab_reason",
+            "started_at", "finished_at", "lease_until", "lease_holder", "batch_at", "suppressed",
+            "ab_state", "ab_evaluate_at", "ab_winner", "ab_reason",
         }
     )  # fmt: skip
     history_exclude = BaseRecord.history_exclude | derived_fields

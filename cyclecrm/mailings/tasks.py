@@ -1,5 +1,7 @@
 """Background jobs of e-mail campaigns, run by the Huey consumer."""
 
+from typing import Any
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -10,11 +12,13 @@ from cyclecrm.mailings.services.sending import mailing_send_batch, mailings_rest
 BATCH_INTERVAL_SECONDS = 60
 
 
-@db_task(retries=3, retry_delay=BATCH_INTERVAL_SECONDS)
-def send_mailing(mailing_id: int) -> int:
+@db_task(retries=3, retry_delay=BATCH_INTERVAL_SECONDS, context=True)
+def send_mailing(mailing_id: int, task: Any = None) -> int:
     """Send one batch (the mailing's rate per minute), then come back a minute later while
-    recipients are pending. Returns how many were sent."""
-    result = mailing_send_batch(mailing_id=mailing_id)
+    recipients are pending. Returns how many were sent. The batch's lease is held under the
+    task id, which the same job resumed after a killed worker keeps (ADR 0033)."""
+    holder = task.id if task is not None else ""
+    result = mailing_send_batch(mailing_id=mailing_id, holder=holder)
     if result.remaining and not result.locked:
         send_mailing.schedule((mailing_id,), delay=BATCH_INTERVAL_SECONDS)
     return result.sent

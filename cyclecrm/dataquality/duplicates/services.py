@@ -61,6 +61,37 @@ def cluster_merge(
     return merges
 
 
+def clusters_merge_batch(*, actor: User, cluster_ids: list[int]) -> None:
+    """Queue a background merge of many clusters, each into its oldest record (the lowest
+    id); the job is `merge_clusters` and skips the clusters that are no longer open."""
+    from cyclecrm.dataquality.duplicates.tasks import merge_clusters
+
+    _require_review(actor)
+    if not cluster_ids:
+        raise ValidationFailed(fields={"cluster_ids": ["Choose at least one cluster."]})
+    ids = sorted(set(cluster_ids))
+    transaction.on_commit(lambda: merge_clusters(actor.pk, ids))
+
+
+def clusters_merge_run(*, actor: User, cluster_ids: list[int]) -> int:
+    """The batch merge job's work: each open cluster merged into its oldest record, one
+    transaction per cluster with the cluster row locked, so a run after a killed one merges
+    what is left and nothing twice. Returns how many clusters this run merged."""
+    merged = 0
+    for cluster_id in cluster_ids:
+        with transaction.atomic():
+            cluster = (
+                DuplicateCluster.objects.select_for_update()
+                .filter(pk=cluster_id, status=ClusterStatus.OPEN)
+                .first()
+            )
+            if cluster is None or len(cluster.record_ids) < 2:
+                continue
+            cluster_merge(actor=actor, cluster=cluster, survivor_id=min(cluster.record_ids))
+            merged += 1
+    return merged
+
+
 def _resolve_after_merge(actor: User, cluster: DuplicateCluster, merged: list[int]) -> None:
     remaining = [pk for pk in cluster.record_ids if pk not in merged]
     cluster.record_ids = remaining

@@ -13,6 +13,7 @@ but never gets it twice. Pending rows simply continue."""
 
 import datetime as dt
 import smtplib
+import uuid
 from dataclasses import dataclass
 from email.utils import make_msgid
 from typing import Any
@@ -62,12 +63,14 @@ def enqueue_send(mailing_id: int, *, delay: int = 0) -> None:
     transaction.on_commit(enqueue)
 
 
-def _take_lease(mailing_id: int) -> bool:
+def _take_lease(mailing_id: int, holder: str) -> bool:
+    """Free, expired, or already `holder`'s: the same send job resumed after its worker was
+    killed (nobody else can be working under that id; recovery.py resumes only dead workers')."""
     now = timezone.now()
     return bool(
         Mailing.objects.filter(pk=mailing_id, status=MailingStatus.SENDING)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + LEASE)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_holder=holder))
+        .update(lease_until=now + LEASE, lease_holder=holder)
     )
 
 
@@ -76,7 +79,9 @@ def _renew_lease(mailing_id: int) -> None:
 
 
 def _release_lease(mailing_id: int) -> None:
-    Mailing.objects.filter(pk=mailing_id).update(lease_until=None, batch_at=timezone.now())
+    Mailing.objects.filter(pk=mailing_id).update(
+        lease_until=None, lease_holder="", batch_at=timezone.now()
+    )
 
 
 def _recover_interrupted(mailing: Mailing) -> int:
@@ -131,12 +136,17 @@ def _send_one(
 
 
 def mailing_send_batch(
-    *, mailing_id: int, limit: int | None = None, backend: str | None = None
+    *,
+    mailing_id: int,
+    limit: int | None = None,
+    backend: str | None = None,
+    holder: str = "",
 ) -> BatchResult:
     """Send up to `limit` (default: the mailing's rate per minute) pending recipients.
-    `backend`: another e-mail backend than the configured one (the demo discards its mail)."""
+    `backend`: another e-mail backend than the configured one (the demo discards its mail).
+    `holder`: who takes the lease, the send job's task id (a fresh one when not given)."""
     result = BatchResult()
-    if not _take_lease(mailing_id):
+    if not _take_lease(mailing_id, holder or uuid.uuid4().hex):
         result.locked = True
         return result
     try:

@@ -3,18 +3,22 @@
 Huey's own `run_huey` with this project's defaults (HUEY["consumer"] in settings: thread
 workers, HUEY_WORKERS of them) and a first log line naming the queue backend; every
 `run_huey` option (`--workers`, `--worker-type`, `--no-periodic`, `--max-tasks`, ...) passes
-through unchanged. Run one per machine, or several against one Redis (docs/deployment.md): their
-schedulers enqueue each minute's periodic jobs once between them (scheduler.py, ADR 0028).
+through unchanged. At start it puts back on the queue the jobs that a killed worker of this
+host was running (recovery.py, ADR 0033). Run one per machine, or several against one Redis
+(docs/deployment.md): their schedulers enqueue each minute's periodic jobs once between them
+(scheduler.py, ADR 0028).
 """
 
 import logging
 from typing import Any
 
 from django.conf import settings
+from django.utils.module_loading import autodiscover_modules
 from huey.contrib.djhuey import HUEY
 from huey.contrib.djhuey.management.commands.run_huey import Command as RunHuey
 
 from cyclecrm.jobs.queue import queue_description
+from cyclecrm.jobs.recovery import jobs_resume_interrupted
 from cyclecrm.jobs.scheduler import use_cluster_consumer
 from cyclecrm.jobs.tracking import consumer_mode
 
@@ -38,6 +42,8 @@ class Command(RunHuey):
         _log_through_root(options)
         consumer_mode(True)
         use_cluster_consumer(HUEY)
+        autodiscover_modules("tasks")
+        jobs_resume_interrupted(huey=HUEY)
         super().handle(*args, **options)
 
 

@@ -1,0 +1,174 @@
+"""Resuming the jobs a killed worker was running (ADR 0033).
+
+Huey takes a task off its queue (SQLite or Redis) when a worker thread starts it, so a consumer
+killed in the middle of a job (SIGKILL, OOM, power) takes the task with it: nothing would ever
+run it again. Every attempt therefore records which consumer process runs it (`Job.worker`,
+"host/pid/start", written by tracking.py), and `cyclecrm worker` sweeps at start-up: a job still
+`running` whose process on this host is gone is put back on the queue with its own task id and
+arguments, so the same job record continues (jobs are idempotent: a run after a partial run
+finishes the work without repeating it). A periodic job is not re-run (its next tick comes); a
+job without recorded arguments, marked `resume=False`, or resumed `RESUME_LIMIT` times already
+(it may be what kills the worker) is marked failed with the reason instead.
+"""
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import DatabaseError
+from django.db.models import F
+from django.utils import timezone
+from huey.api import Huey, Task
+from huey.exceptions import CancelExecution, HueyException
+
+from cyclecrm.jobs.models import FINAL_STATES, Job, JobState
+
+logger = logging.getLogger("cyclecrm.worker")
+
+PROC = Path("/proc")
+RESUME_LIMIT = 3
+GAVE_UP = "The worker stopped while the job ran, {count} times; not resumed again."
+NOT_RESUMABLE = "The worker stopped while the job ran; this job is not resumed automatically."
+_identity: dict[str, str | int | None] = {"pid": None, "name": ""}
+
+
+def _start_mark(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot, from /proc): "" when there is no
+    such process, "Z" for a zombie (killed, not yet reaped), None where /proc is missing. Tells
+    a new process with a reused pid from the one recorded."""
+    if not PROC.is_dir():
+        return None  # no /proc (macOS): worker_gone falls back to signal 0
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except FileNotFoundError:
+        return ""
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()
+    return "Z" if fields[0] == "Z" else fields[19]
+
+
+def worker_name() -> str:
+    """This process as a job's worker: "host/pid/start" (start: /proc start time, or a random
+    token where there is no /proc)."""
+    pid = os.getpid()
+    if _identity["pid"] != pid:
+        start = _start_mark(pid) or uuid.uuid4().hex[:12]
+        _identity.update(pid=pid, name=f"{socket.gethostname()}/{pid}/{start}")
+    return str(_identity["name"])
+
+
+def worker_gone(name: str) -> bool:
+    """Whether the consumer process `name` is surely dead: it ran on this host and its pid is
+    free, a zombie, or another process now (a different start time). A process of another host
+    is never judged here (that host's worker sweeps it when it starts again)."""
+    host, _, rest = name.partition("/")
+    pid_text, _, start = rest.partition("/")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if name == worker_name():
+        return False
+    mark = _start_mark(pid)
+    if mark is not None:
+        return mark in ("", "Z") or mark != start
+    if pid == os.getpid():
+        return True  # this pid is ours now, with another start token: the recorded one died
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def job_ended(task_id: str) -> bool:
+    return Job.objects.filter(task_id=task_id, state__in=FINAL_STATES).exists()
+
+
+def skip_finished(task: Task) -> None:
+    """Huey pre-execute hook: a task id whose job had already ended (finished, or failed with
+    no retry left, e.g. marked "Interrupted" by the sweep) does not run again: a second message
+    of it, however it came to be queued, is dropped and the record keeps its state. Huey sends
+    `executing` before this hook, so that receiver (tracking.py) found the ended record and
+    flagged the task. A new run is a new job: "Retry" on the job page enqueues a new task id."""
+    if getattr(task, "job_ended", False):
+        logger.warning("Job %s has already ended; not run again.", task.id)
+        raise CancelExecution()
+
+
+@dataclass
+class Sweep:
+    resumed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def jobs_resume_interrupted(*, huey: Huey) -> Sweep:
+    """Put the `running` jobs of dead consumer processes of this host back on the queue of
+    `huey` (or mark them failed when they may not be resumed). Two workers starting together
+    cannot both resume a job: each takes it over with a conditional update first. A database
+    that cannot be read is logged, not fatal: the worker starts (its jobs will report it)."""
+    try:
+        return _sweep(huey)
+    except DatabaseError:
+        logger.exception("Could not look for jobs interrupted by a stopped worker.")
+        return Sweep()
+
+
+def _sweep(huey: Huey) -> Sweep:
+    sweep = Sweep()
+    for job in Job.objects.filter(state=JobState.RUNNING).exclude(worker=""):
+        if not worker_gone(job.worker):
+            continue
+        task, reason = _rebuild(huey, job)
+        if task is None:
+            if _take_over(
+                job,
+                state=JobState.FAILED,
+                error_type="Interrupted",
+                error_message=reason,
+                finished_at=timezone.now(),
+            ):
+                sweep.failed.append(job.task_id)
+            continue
+        if _take_over(job, state=JobState.QUEUED, resumes=F("resumes") + 1, next_attempt_at=None):
+            huey.enqueue(task)
+            sweep.resumed.append(job.task_id)
+    if sweep.resumed or sweep.failed:
+        logger.warning(
+            "Jobs interrupted by a stopped worker: %d resumed, %d marked failed.",
+            len(sweep.resumed),
+            len(sweep.failed),
+        )
+    return sweep
+
+
+def _take_over(job: Job, **fields: object) -> bool:
+    return bool(
+        Job.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=job.worker).update(
+            **fields, worker="", updated_at=timezone.now()
+        )
+    )
+
+
+def _rebuild(huey: Huey, job: Job) -> tuple[Task | None, str]:
+    """The interrupted task again (same id, arguments and retries left), or None and why not."""
+    from cyclecrm.jobs.tracking import INTERRUPTED
+
+    if job.periodic or job.payload is None:
+        return None, INTERRUPTED
+    if job.resumes >= RESUME_LIMIT:
+        return None, GAVE_UP.format(count=job.resumes + 1)
+    try:
+        task_class = huey._registry.string_to_task(job.task_name)
+    except HueyException:
+        return None, INTERRUPTED
+    if not getattr(task_class, "resume", True):
+        return None, NOT_RESUMABLE
+    args = tuple(job.payload.get("args", ()))
+    kwargs = dict(job.payload.get("kwargs", {}))
+    return task_class(args, kwargs, id=job.task_id, retries=job.retries_left), ""

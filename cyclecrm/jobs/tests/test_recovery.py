@@ -1,0 +1,134 @@
+"""The start-up sweep of `cyclecrm worker` (recovery.py, ADR 0033): which interrupted jobs go
+back on the queue and which are marked failed. A real process is started and killed to stand
+for the dead worker; the queue is a real SQLite queue file."""
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from huey.contrib.djhuey import db_task
+
+from cyclecrm.jobs.models import Job, JobState
+from cyclecrm.jobs.recovery import (
+    GAVE_UP,
+    NOT_RESUMABLE,
+    RESUME_LIMIT,
+    jobs_resume_interrupted,
+    worker_gone,
+    worker_name,
+)
+from cyclecrm.jobs.tests.conftest import make_job, running_consumer, wait_for
+from cyclecrm.jobs.tracking import INTERRUPTED
+
+pytestmark = pytest.mark.django_db
+
+
+@db_task()
+def safe_to_rerun(number: int) -> int:
+    return number
+
+
+@db_task(resume=False)
+def never_rerun(number: int) -> int:
+    return number
+
+
+@db_task()
+def touch(path: str) -> None:
+    Path(path).touch()
+
+
+SAFE = f"{__name__}.safe_to_rerun"
+
+
+def _dead_worker() -> str:
+    """The worker name a process of this host had, the process now dead and reaped."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    stat = open(f"/proc/{process.pid}/stat").read()  # noqa: SIM115 - read at once
+    start = stat.rpartition(")")[2].split()[19]
+    process.kill()
+    process.wait()
+    return f"{socket.gethostname()}/{process.pid}/{start}"
+
+
+def _running(worker: str, **fields) -> Job:
+    fields.setdefault("task_name", SAFE)
+    return make_job(state=JobState.RUNNING, worker=worker, attempts=1, **fields)
+
+
+def test_only_dead_workers_of_this_host_count_as_gone():
+    dead = _dead_worker()
+    _, pid, start = dead.split("/")
+
+    assert worker_gone(dead)
+    assert not worker_gone(worker_name())  # this very process
+    assert worker_gone(worker_name().rpartition("/")[0] + "/1")  # our pid, an older process
+    assert not worker_gone(f"elsewhere.example/{pid}/{start}")  # another host: not judged here
+    assert not worker_gone("")
+
+
+def test_a_dead_workers_job_is_queued_again_with_its_id_and_arguments(real_queue):
+    # given
+    job = _running(_dead_worker(), payload={"args": [7], "kwargs": {}}, retries_left=2)
+    alive = _running(worker_name())
+
+    # when
+    sweep = jobs_resume_interrupted(huey=real_queue)
+
+    # then
+    assert sweep.resumed == [job.task_id] and sweep.failed == []
+    [task] = real_queue.pending()
+    assert (task.id, task.args, task.retries) == (job.task_id, (7,), 2)
+    job.refresh_from_db()
+    assert (job.state, job.resumes, job.worker) == (JobState.QUEUED, 1, "")
+    assert Job.objects.get(pk=alive.pk).state == JobState.RUNNING
+    assert jobs_resume_interrupted(huey=real_queue).resumed == []  # taken over once only
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"periodic": True}, INTERRUPTED),
+        ({"payload": None}, INTERRUPTED),
+        ({"resumes": RESUME_LIMIT}, GAVE_UP.format(count=RESUME_LIMIT + 1)),
+        ({"task_name": f"{__name__}.never_rerun"}, NOT_RESUMABLE),
+        ({"task_name": "cyclecrm.gone.tasks.removed"}, INTERRUPTED),
+    ],
+)
+def test_jobs_that_may_not_run_again_are_marked_failed(real_queue, fields, reason):
+    # given
+    job = _running(_dead_worker(), **fields)
+
+    # when
+    sweep = jobs_resume_interrupted(huey=real_queue)
+
+    # then
+    assert sweep.failed == [job.task_id] and sweep.resumed == []
+    assert real_queue.pending() == []
+    job.refresh_from_db()
+    assert (job.state, job.error_type, job.error_message) == (
+        JobState.FAILED,
+        "Interrupted",
+        reason,
+    )
+    assert job.finished_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_finished_jobs_task_id_queued_again_does_not_run(real_queue, tmp_path):
+    # given: a finished job, and a second message of its task on the queue
+    marker = tmp_path / "ran"
+    first = touch.s(str(marker))
+    make_job(task_id=first.id, task_name=f"{__name__}.touch", state=JobState.FINISHED)
+    real_queue.enqueue(first)
+    after = touch(str(tmp_path / "after"))
+
+    # when: one worker thread takes them in order
+    with running_consumer(real_queue, workers=1):
+        wait_for(lambda: Job.objects.filter(task_id=after.id, state=JobState.FINISHED).exists())
+
+    # then
+    assert not marker.exists()
+    assert Job.objects.get(task_id=first.id).state == JobState.FINISHED
