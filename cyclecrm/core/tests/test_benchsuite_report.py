@@ -122,3 +122,18 @@ def test_memory_sampler_splits_anonymous_and_file_backed_memory():
     assert report["max_rss_mb"] >= report["max_anon_mb"]
     assert "MB anonymous" in figure(report)
     del held
+
+
+def test_job_measurements_show_their_own_targets_and_main_figures():
+    imported = {
+        "rows_per_second": 3168,
+        "ratio_to_bare": 0.487,
+        "seconds": 31.6,
+        "target": {"rows_per_second": 20000, "ratio_to_bare": 0.25, "peak_rss_mb": 1024},
+        "met": False,
+    }
+    results = {"databases": {"sqlite": {"measurements": {"import_contacts_csv": imported}}}}
+    row = next(line for line in markdown(results).splitlines() if "import_contacts_csv" in line)
+    assert "≥ 20,000 rows/s, ≥ 25% of bare insert, ≤ 1,024 MB" in row
+    assert "3,168 rows/s, 49% of bare insert" in row
+    assert "**missed**" in row
