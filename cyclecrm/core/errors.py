@@ -61,6 +61,17 @@ class Duplicate(Conflict):
     default_message = "A record with the same unique value already exists."
 
 
+class RequestTooLarge(CrmError):
+    status = 413
+    code = "too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The request body is larger than the limit of {limit:,} bytes.",
+            fields={"body": [f"At most {limit:,} bytes."]},
+        )
+
+
 class FieldErrors:
     """Collects per-field reasons, then raises one ValidationFailed naming all of them."""
 
