@@ -61,6 +61,12 @@ class Duplicate(Conflict):
     default_message = "A record with the same unique value already exists."
 
 
+class UploadTooLarge(CrmError):
+    status = 413
+    code = "too_large"
+    default_message = "The file is too large."
+
+
 class RequestTooLarge(CrmError):
     status = 413
     code = "too_large"
