@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from cyclecrm.advocacy.review_selectors import review_request_for_token
 from cyclecrm.advocacy.reviews import review_submit
 from cyclecrm.core.errors import ValidationFailed
+from cyclecrm.core.ratelimit import public_rate_limit
 from cyclecrm.feedback.services.answers import LinkState
 
 _PAGES = {
@@ -33,6 +34,7 @@ def _form_values(request: HttpRequest) -> dict[str, Any]:
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
+@public_rate_limit("reviews")
 def review_answer(request: HttpRequest, token: str) -> HttpResponse:
     review_request, state = review_request_for_token(token)
     if state != LinkState.OPEN or review_request is None:

@@ -19,6 +19,26 @@ class TokenScopeError(CrmError):
     default_message = "This token is read-only."
 
 
+class TokenRejected(CrmError):
+    """A real token (its secret matched) that no longer works: saying why is safe, because
+    only its holder can get this far."""
+
+    status = 401
+    code = "not_authenticated"
+
+
+def _rejection(row: ApiToken) -> TokenRejected | None:
+    if row.revoked_at:
+        return TokenRejected("This token was revoked; create a new one.")
+    if row.expires_at and row.expires_at <= timezone.now():
+        return TokenRejected(
+            f"This token expired at {row.expires_at.isoformat()}; create a new one."
+        )
+    if not row.user.is_active:
+        return TokenRejected("The user of this token is deactivated.")
+    return None
+
+
 class BearerToken(HttpBearer):
     openapi_description = (
         "`Authorization: Bearer ccrm_...`; create tokens under Settings → API tokens."
@@ -31,8 +51,9 @@ class BearerToken(HttpBearer):
         row = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
         if row is None or not digests_match(row.token_hash, token_digest(token)):
             return None
-        if not row.is_active or not row.user.is_active:
-            return None
+        rejection = _rejection(row)
+        if rejection is not None:
+            raise rejection
         if request.method not in SAFE_METHODS and row.scope != TokenScope.WRITE:
             raise TokenScopeError()
         now = timezone.now()

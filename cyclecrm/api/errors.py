@@ -1,12 +1,15 @@
 """Every API failure becomes `{"error": {"code", "message", "fields"}}` here, and only here."""
 
+import math
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
-from cyclecrm.core.errors import CrmError
+from cyclecrm.core.errors import CrmError, RequestTooLarge
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "form", "file"}
 
@@ -56,10 +59,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code = {400: "bad_request", 403: "permission_denied", 404: "not_found", 429: "throttled"}
+        code = {400: "bad_request", 403: "permission_denied", 404: "not_found"}
+        if isinstance(exc, Throttled):
+            wait = f" Retry in {math.ceil(exc.wait)} s." if exc.wait else ""
+            body = error_body("rate_limited", f"Too many requests; please try again later.{wait}")
+            return respond(request, 429, body)
         return respond(
             request, exc.status_code, error_body(code.get(exc.status_code, "error"), str(exc))
         )
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        error = RequestTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return respond(request, error.status, error.as_body())
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from cyclecrm.api.auth import api_auth
 from cyclecrm.api.errors import install_error_handlers
+from cyclecrm.api.throttle import ApiThrottle
 
 api = NinjaAPI(
     title="Cycle CRM API",
@@ -15,6 +16,7 @@ api = NinjaAPI(
         '`{"error": {"code": "...", "message": "...", "fields": {"field": ["reason"]}}}`.'
     ),
     auth=api_auth,
+    throttle=[ApiThrottle()],
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",

@@ -4,6 +4,7 @@ subscriptions with their delivery log. See docs/automation.md."""
 from django.db import models
 from django.utils import timezone
 
+from cyclecrm.automation import signing
 from cyclecrm.core.models import BaseRecord
 
 
@@ -82,13 +83,14 @@ class WebhookSubscription(BaseRecord):
     url = models.URLField(max_length=1000)
     description = models.TextField(blank=True, max_length=2000)
     events = models.JSONField(default=list)
-    secret = models.CharField(max_length=100, editable=False)
+    # The signing secret, encrypted (automation/signing.py seal); `secret` reads it in clear.
+    secret_encrypted = models.TextField(editable=False)
     active = models.BooleanField(default=True)
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
     disabled_reason = models.CharField(max_length=200, blank=True, editable=False)
 
     record_type = "webhook"
-    derived_fields = frozenset({"consecutive_failures", "disabled_reason", "secret"})
+    derived_fields = frozenset({"consecutive_failures", "disabled_reason", "secret_encrypted"})
     history_exclude = BaseRecord.history_exclude | derived_fields
 
     class Meta(BaseRecord.Meta):
@@ -97,6 +99,10 @@ class WebhookSubscription(BaseRecord):
 
     def __str__(self) -> str:
         return self.url
+
+    @property
+    def secret(self) -> str:
+        return signing.unseal(self.secret_encrypted)
 
 
 class DeliveryStatus(models.TextChoices):

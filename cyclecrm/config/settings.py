@@ -84,6 +84,7 @@ MIDDLEWARE = [
     # every log line of the request its id.
     "cyclecrm.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "cyclecrm.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -204,6 +205,14 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cyclecrm@localhost")
 
+# Largest request body other than a file upload (JSON, form posts): 413 above it (the e-mail API
+# carries attachments base64-encoded, up to EMAIL_MAX_ATTACHMENT_BYTES). Uploads are limited by
+# IMPORT_MAX_UPLOAD_MB (core/middleware.py RequestSizeLimitMiddleware); files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a temporary file instead of memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CYCLECRM_MAX_BODY_MB", default=16) * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 SESSION_COOKIE_HTTPONLY = True
 # Sessions end after SESSION_COOKIE_AGE at the latest, after SESSION_IDLE_SECONDS without a
 # request (cyclecrm/identity/middleware.py), and optionally when the browser closes.
@@ -321,6 +330,8 @@ CYCLECRM = {
     "REFERRAL_FORM": os.environ.get("CYCLECRM_REFERRAL_FORM", ""),
     # Mailbox passwords are encrypted with this key, or one derived from SECRET_KEY (ADR 8).
     "MAILBOX_SECRET_KEY": os.environ.get("CYCLECRM_MAILBOX_SECRET_KEY", ""),
+    # Webhook signing secrets likewise (a Fernet key; empty: derived from SECRET_KEY).
+    "WEBHOOK_SECRET_KEY": os.environ.get("CYCLECRM_WEBHOOK_SECRET_KEY", ""),
     # E-mail campaigns: bounces come back to bounces+<token>@ this domain and one-click
     # unsubscribes by mail to unsubscribe+<token>@ it (empty: DEFAULT_FROM_EMAIL's domain).
     "MAILING_BOUNCE_DOMAIN": os.environ.get("CYCLECRM_MAILING_BOUNCE_DOMAIN", ""),
@@ -330,6 +341,19 @@ CYCLECRM = {
     "EMAIL_MAX_ATTACHMENT_BYTES": env_int(
         "CYCLECRM_EMAIL_MAX_ATTACHMENT_BYTES", default=10_000_000
     ),
+    # Request rate limits, "<requests>/<seconds>" (empty: off), counted in the cache
+    # (core/ratelimit.py; docs/security.md): per API token (per user for the browser session),
+    # reads and writes apart; per client address on each group of public pages and endpoints,
+    # tracking pixels and links apart (mail proxies fetch many at once from one address).
+    "RATE_LIMITS": {
+        "api_read": os.environ.get("CYCLECRM_RATE_API_READ", "1200/60"),
+        "api_write": os.environ.get("CYCLECRM_RATE_API_WRITE", "300/60"),
+        "public": os.environ.get("CYCLECRM_RATE_PUBLIC", "60/60"),
+        "tracking": os.environ.get("CYCLECRM_RATE_TRACKING", "1200/60"),
+    },
+    # Reverse proxies in front of the web processes that append to X-Forwarded-For (nginx
+    # with $proxy_add_x_forwarded_for): the client address is read that many hops from the right.
+    "TRUSTED_PROXY_COUNT": env_int("CYCLECRM_TRUSTED_PROXY_COUNT", default=0),
     # How long ended job records are kept (failed ones longer, to be looked into).
     "JOBS_KEEP_DAYS": env_int("CYCLECRM_JOBS_KEEP_DAYS", default=7),
     "JOBS_KEEP_FAILED_DAYS": env_int("CYCLECRM_JOBS_KEEP_FAILED_DAYS", default=30),

@@ -61,6 +61,23 @@ class Duplicate(Conflict):
     default_message = "A record with the same unique value already exists."
 
 
+class UploadTooLarge(CrmError):
+    status = 413
+    code = "too_large"
+    default_message = "The file is too large."
+
+
+class RequestTooLarge(CrmError):
+    status = 413
+    code = "too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The request body is larger than the limit of {limit:,} bytes.",
+            fields={"body": [f"At most {limit:,} bytes."]},
+        )
+
+
 class FieldErrors:
     """Collects per-field reasons, then raises one ValidationFailed naming all of them."""
 

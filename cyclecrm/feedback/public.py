@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from cyclecrm.core.errors import ValidationFailed
+from cyclecrm.core.ratelimit import public_rate_limit
 from cyclecrm.feedback.models import SCALES
 from cyclecrm.feedback.services import invitation_for_token, response_submit
 from cyclecrm.feedback.services.answers import LinkState
@@ -29,6 +30,7 @@ _PAGES = {
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
+@public_rate_limit("surveys")
 def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
     invitation, state = invitation_for_token(token)
     if state != LinkState.OPEN or invitation is None:

@@ -6,16 +6,13 @@ Rotating SECRET_KEY without setting the separate key makes stored passwords unre
 mailbox then reports the error and an admin enters the password again.
 """
 
-import base64
 import os
 import re
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
 from cyclecrm.core.errors import ValidationFailed
+from cyclecrm.core.secrets import SecretUnreadable, secret_decrypt, secret_encrypt
 
 _HKDF_INFO = b"cyclecrm mailbox passwords v1"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -25,24 +22,18 @@ class CredentialError(Exception):
     """The password of a mailbox cannot be obtained (missing variable, wrong key)."""
 
 
-def _fernet() -> Fernet:
-    key = settings.CYCLECRM.get("MAILBOX_SECRET_KEY", "")
-    if key:
-        return Fernet(key.encode())
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
-        settings.SECRET_KEY.encode()
-    )
-    return Fernet(base64.urlsafe_b64encode(derived))
+def _key() -> str:
+    return settings.CYCLECRM.get("MAILBOX_SECRET_KEY", "")
 
 
 def encrypt_password(password: str) -> str:
-    return _fernet().encrypt(password.encode()).decode()
+    return secret_encrypt(password, label=_HKDF_INFO, key=_key())
 
 
 def decrypt_password(token: str) -> str:
     try:
-        return _fernet().decrypt(token.encode()).decode()
-    except InvalidToken as exc:
+        return secret_decrypt(token, label=_HKDF_INFO, key=_key())
+    except SecretUnreadable as exc:
         raise CredentialError(
             "The stored password cannot be decrypted (was SECRET_KEY or "
             "CYCLECRM_MAILBOX_SECRET_KEY changed?); enter the password again."

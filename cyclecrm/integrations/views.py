@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cyclecrm.core.errors import Conflict, ValidationFailed
+from cyclecrm.core.ratelimit import public_rate_limit
 from cyclecrm.identity.forms import add_service_errors
 from cyclecrm.identity.models import Action
 from cyclecrm.identity.views.common import can_manage, can_read, render_settings, require
@@ -266,6 +267,7 @@ def email_template_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @require_GET
+@public_rate_limit("tracking", budget_name="tracking")
 def email_track_open(request: HttpRequest, signed: str) -> HttpResponse:
     if not tracking.email_track_open(signed=signed):
         raise Http404
@@ -274,6 +276,7 @@ def email_track_open(request: HttpRequest, signed: str) -> HttpResponse:
 
 @never_cache
 @require_GET
+@public_rate_limit("tracking", budget_name="tracking")
 def email_track_click(request: HttpRequest, signed: str) -> HttpResponse:
     url = tracking.email_track_click(signed=signed)
     if url is None:

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cyclecrm.core.ratelimit import public_rate_limit
 from cyclecrm.loyalty.reward_selectors import entry_list
 from cyclecrm.loyalty.statement import LinkState, member_for_token, statement_for
 
@@ -18,6 +19,7 @@ PUBLIC_ENTRIES = 50
 
 @never_cache
 @require_GET
+@public_rate_limit("statements")
 def statement_public(request: HttpRequest, token: str) -> HttpResponse:
     member, state = member_for_token(token[:100])
     if state == LinkState.EXPIRED and member is not None:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cyclecrm.core.errors import CrmError, Forbidden, ValidationFailed
 from cyclecrm.core.pagination import orderings_with_reverse, paginate
+from cyclecrm.core.ratelimit import public_rate_limit
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level
 from cyclecrm.mailings import rendering, selectors
@@ -228,6 +229,7 @@ def _test_send(request: HttpRequest, mailing: Mailing) -> str:
 
 @never_cache
 @require_GET
+@public_rate_limit("tracking", budget_name="tracking")
 def track_open(request: HttpRequest, signed: str) -> HttpResponse:
     if not tracking.track_open(signed=signed):
         raise Http404
@@ -236,6 +238,7 @@ def track_open(request: HttpRequest, signed: str) -> HttpResponse:
 
 @never_cache
 @require_GET
+@public_rate_limit("tracking", budget_name="tracking")
 def track_click(request: HttpRequest, signed: str) -> HttpResponse:
     url = tracking.track_click(signed=signed)
     if url is None:
@@ -246,6 +249,7 @@ def track_click(request: HttpRequest, signed: str) -> HttpResponse:
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
+@public_rate_limit("unsubscribe")
 def unsubscribe(request: HttpRequest, signed: str) -> HttpResponse:
     """GET: a confirmation page (link scanners prefetch GETs, so a GET changes nothing).
     POST: unsubscribe, from the page's button or a mail client's RFC 8058 one-click POST

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cyclecrm.core.errors import NotFound
+from cyclecrm.core.ratelimit import public_rate_limit
 from cyclecrm.identity.models import User
 from cyclecrm.support import selectors, services
 from cyclecrm.support.filters import ArticleFilters
@@ -84,6 +85,7 @@ ARTICLE_UI = register_ui(
 
 
 @require_GET
+@public_rate_limit("kb")
 def public_article_list(request: HttpRequest) -> HttpResponse:
     """Published articles (no login): all by title, or the best matches for `q`."""
     query = request.GET.get("q", "").strip()[:200]
@@ -103,6 +105,7 @@ def public_article_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_rate_limit("kb")
 def public_article(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         article = selectors.published_article(slug=slug)

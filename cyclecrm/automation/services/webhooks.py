@@ -83,7 +83,7 @@ def _normalize(data: dict[str, Any], current: WebhookSubscription | None) -> dic
 
 def webhook_create(*, actor: User, data: dict[str, Any]) -> WebhookSubscription:
     """Create a subscription with a fresh signing secret (shown to the caller once)."""
-    data = {**_normalize(data, None), "secret": signing.new_secret()}
+    data = {**_normalize(data, None), "secret_encrypted": signing.seal(signing.new_secret())}
     return record_create(actor=actor, model=WebhookSubscription, data=data)
 
 
@@ -112,8 +112,9 @@ def webhook_rotate_secret(*, actor: User, subscription: WebhookSubscription) -> 
     """A new signing secret, returned once; the old one stops working at once."""
     record_update(actor=actor, instance=subscription, data={}, version=subscription.version)
     secret = signing.new_secret()
-    WebhookSubscription.objects.filter(pk=subscription.pk).update(secret=secret)
-    subscription.secret = secret
+    sealed = signing.seal(secret)
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(secret_encrypted=sealed)
+    subscription.secret_encrypted = sealed
     return secret
 
 

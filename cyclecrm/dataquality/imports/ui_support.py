@@ -10,7 +10,7 @@ from typing import IO, Any
 from charset_normalizer import from_bytes
 from django.conf import settings
 
-from cyclecrm.core.errors import CrmError, ValidationFailed
+from cyclecrm.core.errors import UploadTooLarge, ValidationFailed
 from cyclecrm.dataquality.imports import selectors
 from cyclecrm.dataquality.imports.readers import iter_rows
 from cyclecrm.dataquality.models import ImportJob, ImportStatus, SavedMapping
@@ -20,12 +20,6 @@ ALLOWED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 SNIFF_BYTES = 64 * 1024
 BINARY_MAGIC = (b"PK\x03\x04", b"%PDF", b"\x89PNG", b"GIF8", b"\x7fELF", b"\xd0\xcf\x11\xe0")
 FINISHED = {ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED}
-
-
-class UploadTooLarge(CrmError):
-    status = 413
-    code = "too_large"
-    default_message = "The file is too large."
 
 
 def max_upload_bytes() -> int:

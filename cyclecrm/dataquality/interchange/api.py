@@ -10,7 +10,7 @@ from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from cyclecrm.api.schemas import RecordId, error_responses
-from cyclecrm.core.errors import NotFound, ValidationFailed
+from cyclecrm.core.errors import NotFound
 from cyclecrm.dataquality.interchange import selectors, services
 from cyclecrm.dataquality.interchange.schemas import (
     CalendarFeedOut,
@@ -24,7 +24,7 @@ router = Router(tags=["interchange"])
 
 @router.post(
     "/vcard",
-    response={200: VCardImportOut, **error_responses(400, 403, 422)},
+    response={200: VCardImportOut, **error_responses(400, 403, 413, 422)},
     operation_id="import_vcard",
     summary="Import contacts from a .vcf",
     description=(
@@ -39,9 +39,7 @@ def import_vcard(
     file: File[UploadedFile],
     mode: Literal["all-or-nothing", "valid-cards"] = "all-or-nothing",
 ) -> Any:
-    if file.size > services.MAX_VCF_BYTES:
-        raise ValidationFailed(fields={"file": ["The file is larger than 10 MB."]})
-    text = services.decode_vcf(file.read())
+    text = services.vcf_read(size=file.size, stream=file.file)
     return services.vcard_import(
         actor=request.auth, text=text, all_or_nothing=mode == "all-or-nothing"
     )

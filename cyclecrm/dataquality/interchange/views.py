@@ -12,7 +12,7 @@ from cyclecrm.activities import selectors as task_selectors
 from cyclecrm.activities.views import TASK_UI
 from cyclecrm.contacts import selectors as contact_selectors
 from cyclecrm.contacts.views import CONTACT_UI
-from cyclecrm.core.errors import ValidationFailed
+from cyclecrm.core.errors import CrmError, ValidationFailed
 from cyclecrm.core.export import require_export
 from cyclecrm.dataquality.interchange import selectors, services
 from cyclecrm.dataquality.interchange.ical import TASK_UID, calendar_ics
@@ -75,6 +75,9 @@ def contact_vcard(request: HttpRequest, pk: int) -> HttpResponse:
     return vcard_response(request.user, contact, version)
 
 
+VCARD_IMPORT_PAGE = "dataquality/interchange/vcard_import.html"
+
+
 @crm_view
 def contact_vcard_import(request: HttpRequest) -> HttpResponse:
     """Upload a .vcf; the result page lists each card's problems by card number."""
@@ -83,17 +86,19 @@ def contact_vcard_import(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             context["error"] = "Choose a .vcf file."
-        elif upload.size > services.MAX_VCF_BYTES:
-            context["error"] = f"The file is larger than {context['max_mb']} MB."
         else:
-            text = services.decode_vcf(upload.read())
+            try:
+                text = services.vcf_read(size=upload.size, stream=upload)
+            except CrmError as exc:
+                context["error"] = exc.message
+                return render(request, VCARD_IMPORT_PAGE, context, status=exc.status)
             context["result"] = services.vcard_import(
                 actor=request.user,
                 text=text,
                 all_or_nothing=request.POST.get("mode") != "valid",
             )
     status = 400 if context.get("error") else 200
-    return render(request, "dataquality/interchange/vcard_import.html", context, status=status)
+    return render(request, VCARD_IMPORT_PAGE, context, status=status)
 
 
 @require_GET

@@ -11,8 +11,8 @@ from cyclecrm.api.lists import PageParams, page_body
 from cyclecrm.api.schemas import RecordId, cursor_page, error_responses, visible_record
 from cyclecrm.core.errors import CrmError, ValidationFailed
 from cyclecrm.core.pagination import paginate
+from cyclecrm.core.ratelimit import RateLimited, client_ip
 from cyclecrm.leads.capture import selectors, services
-from cyclecrm.leads.capture.ratelimit import RateLimited
 from cyclecrm.leads.capture.schemas import (
     SUBMIT_BODY_DOC,
     CaptureFormCreateIn,
@@ -175,10 +175,6 @@ def _json_body(request: HttpRequest) -> Any:
         raise ValidationFailed(fields={"non_field": ["Send a JSON object."]}) from exc
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 @public_forms_router.post(
     "/{public_key}/submit",
     response={201: SubmitOut, **error_responses(404, 422, 429)},
@@ -198,7 +194,7 @@ def submit_form(request: HttpRequest, public_key: str = PublicKey) -> HttpRespon
         receipt = services.submission_receive(
             form=form,
             data=_json_body(request),
-            ip=_client_ip(request),
+            ip=client_ip(request),
             user_agent=request.headers.get("User-Agent", ""),
             site_url=request.build_absolute_uri("/"),
         )

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cyclecrm.core.csp import allow_form_redirect
 from cyclecrm.core.errors import NotFound, ValidationFailed
+from cyclecrm.core.ratelimit import RateLimited, client_ip, public_rate_limit
 from cyclecrm.leads.capture import selectors, services
 from cyclecrm.leads.capture.embed import field_rows
 from cyclecrm.leads.capture.fields import (
@@ -28,7 +29,6 @@ from cyclecrm.leads.capture.fields import (
     UTM_FIELDS,
     UTM_MAX_LENGTH,
 )
-from cyclecrm.leads.capture.ratelimit import RateLimited
 from cyclecrm.leads.capture.tokens import form_token
 from cyclecrm.leads.models import CaptureForm
 
@@ -94,6 +94,7 @@ def _see_other(url: str) -> HttpResponse:
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@public_rate_limit("forms")
 def capture_form_public(request: HttpRequest, public_key: str) -> HttpResponse:
     try:
         form = selectors.capture_form_public(public_key=public_key)
@@ -108,7 +109,7 @@ def capture_form_public(request: HttpRequest, public_key: str) -> HttpResponse:
         receipt = services.submission_receive(
             form=form,
             data=values,
-            ip=request.META.get("REMOTE_ADDR", ""),
+            ip=client_ip(request),
             user_agent=request.headers.get("User-Agent", ""),
             site_url=request.build_absolute_uri("/"),
         )
@@ -130,6 +131,7 @@ def capture_form_public(request: HttpRequest, public_key: str) -> HttpResponse:
 
 @never_cache
 @require_GET
+@public_rate_limit("forms")
 def capture_form_confirm(request: HttpRequest, token: str) -> HttpResponse:
     result = services.submission_confirm(token=token)
     return render(

@@ -8,7 +8,10 @@
 - Per form: `max_per_hour` accepted or pending submissions, all addresses together. Rejected rows
   do not count, so one abusive address cannot close the form for everyone.
 
-IP addresses are never stored: rows carry an HMAC-SHA256 of the address keyed with SECRET_KEY.
+IP addresses are never stored: rows carry an HMAC-SHA256 of the address keyed with SECRET_KEY
+(`cyclecrm.core.ratelimit.ip_fingerprint`). These per-form quotas are business settings of
+each form, counted from stored rows; the address-wide flood limit of every public endpoint is
+the shared limiter in cyclecrm/core/ratelimit.py, which raises the same RateLimited.
 The check reads then writes without a lock, so concurrent requests can pass a limit by a few
 submissions; a limit is a brake on abuse, not an exact quota.
 """
@@ -18,9 +21,8 @@ import math
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.utils.crypto import salted_hmac
 
-from cyclecrm.core.errors import CrmError
+from cyclecrm.core.ratelimit import RateLimited, ip_fingerprint
 from cyclecrm.leads.models import CaptureForm, FormSubmission, SubmissionStatus
 
 WINDOW = dt.timedelta(hours=1)
@@ -28,28 +30,13 @@ TOKENLESS_DIVISOR = 2
 REASON_IP_LIMIT = "Rate limit: too many submissions from this address."
 REASON_FORM_LIMIT = "Rate limit: too many submissions to this form."
 RATE_LIMIT_REASONS = (REASON_IP_LIMIT, REASON_FORM_LIMIT)
-_IP_SALT = "cyclecrm.leads.capture.ip"
-
-
-class RateLimited(CrmError):
-    status = 429
-    code = "rate_limited"
-    default_message = "Too many submissions; please try again later."
-
-    def __init__(self, *, retry_after: int, message: str | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+__all__ = ["Exceeded", "RateLimited", "ip_fingerprint", "limit_exceeded"]
 
 
 @dataclass(frozen=True)
 class Exceeded:
     reason: str
     retry_after: int  # seconds
-
-
-def ip_fingerprint(ip: str) -> str:
-    """64 hex characters identifying the address without revealing it."""
-    return salted_hmac(_IP_SALT, ip or "unknown", algorithm="sha256").hexdigest()
 
 
 def ip_limit(form: CaptureForm, *, trusted: bool) -> int:

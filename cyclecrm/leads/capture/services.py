@@ -134,7 +134,10 @@ def submission_receive(
         if exceeded:
             _reject(form, ip_hash, exceeded.reason, meta, now)
     if exceeded:
-        raise RateLimited(retry_after=exceeded.retry_after)
+        raise RateLimited(
+            retry_after=exceeded.retry_after,
+            message="Too many submissions; please try again later.",
+        )
     parsed = submission_parse(form, data)
     if parsed.honeypot:
         _reject(form, ip_hash, REASON_HONEYPOT, {**meta, "values": sanitized(form, data)}, now)
