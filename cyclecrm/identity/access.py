@@ -46,6 +46,9 @@ class Access:
     team_ids: frozenset[int]
     scope_team_ids: frozenset[int]
     sources: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
+    # Whether one of the roles requires a second factor (read with the roles, so the check on
+    # every request costs no query; not filled in for superusers, whose roles are not read).
+    requires_two_factor: bool = False
 
     def level(self, record_type_key: str, action: str) -> str:
         if self.is_superuser:
@@ -135,6 +138,7 @@ def _read_roles_and_teams(user: Any) -> Access:
         team_ids=team_ids,
         scope_team_ids=_with_descendants(team_ids | managed),
         sources=sources,
+        requires_two_factor=any(role.requires_two_factor for role in roles),
     )
 
 

@@ -7,6 +7,7 @@ second factor.
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -48,6 +49,14 @@ class SessionIdleTimeoutMiddleware:
             return self.get_response(request)
         finally:
             client_var.reset(token)
+
+
+def session_stamp(session: Any) -> None:
+    """Start the clocks of a new session at login, so that its first request does not have to
+    write the session (the login writes it anyway)."""
+    now = int(time.time())
+    session[STARTED_KEY] = now
+    session[LAST_SEEN_KEY] = now
 
 
 def _session_expired(request: HttpRequest) -> bool:

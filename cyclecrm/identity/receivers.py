@@ -9,12 +9,15 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from cyclecrm.identity.middleware import session_stamp
 from cyclecrm.identity.models import SecurityEventKind, User
 from cyclecrm.identity.security_events import security_event_record
 
 
 def on_logged_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     security_event_record(kind=SecurityEventKind.LOGIN, user=user, request=request)
+    if hasattr(request, "session"):
+        session_stamp(request.session)
 
 
 def on_logged_out(

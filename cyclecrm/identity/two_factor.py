@@ -15,6 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cyclecrm.core.errors import ValidationFailed
+from cyclecrm.identity.access import access_for
 from cyclecrm.identity.models import Role, SecurityEventKind, User
 from cyclecrm.identity.security_events import security_event_record
 
@@ -24,7 +25,13 @@ _REQUIRED_ATTR = "_cyclecrm_2fa_required"
 
 
 def is_required(user: User) -> bool:
-    """Whether one of the user's roles (own or through a team) requires a second factor."""
+    """Whether one of the user's roles (own or through a team) requires a second factor.
+
+    Read from the user's rights, which every request computes anyway; a superuser's rights do
+    not read the roles, so for them the roles are asked."""
+    access = access_for(user)
+    if not access.is_superuser:
+        return access.requires_two_factor
     cached = getattr(user, _REQUIRED_ATTR, None)
     if cached is None:
         roles = Role.objects.filter(requires_two_factor=True)

@@ -101,7 +101,8 @@ def test_panel_query_count(web_client, rep_a, django_assert_max_num_queries):
     client = web_client(rep_a)
     client.get(f"/timeline/account/{account.pk}/", headers=HTMX)
 
-    with django_assert_max_num_queries(16):
+    # 17: the session's second-factor check asks whether the user has a device (security.md).
+    with django_assert_max_num_queries(17):
         response = client.get(f"/timeline/account/{account.pk}/", headers=HTMX)
     assert response.content.decode().count('class="list-group-item timeline-item"') == 20
 
