@@ -1,12 +1,11 @@
 """The NinjaAPI root under /api/v1: authentication, the error envelope, and every app's router."""
 
-from ninja import NinjaAPI
-
 from cyclecrm.api.auth import api_auth
 from cyclecrm.api.errors import install_error_handlers
+from cyclecrm.api.openapi import CrmNinjaAPI
 from cyclecrm.api.throttle import ApiThrottle
 
-api = NinjaAPI(
+api = CrmNinjaAPI(
     title="Cycle CRM API",
     version="1",
     description=(

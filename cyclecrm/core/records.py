@@ -85,7 +85,7 @@ def record_update(
     if version is None:
         raise ValidationFailed(fields={"version": ["Send the version you read."]})
     if version != instance.version:
-        raise VersionConflict(fields={"version": [f"Current version is {instance.version}."]})
+        raise stale_version(instance.version)
     data = dict(data)
     _reject_system_fields(data)
     _check_field_rights(actor, type_key, data, custom)
@@ -245,8 +245,19 @@ def _write_versioned(instance: BaseRecord, version: int) -> None:
     except IntegrityError as exc:
         raise _duplicate_error(instance, exc) from exc
     if updated == 0:
-        raise VersionConflict()
+        # another writer committed between our read and this update: name its version
+        current = (
+            type(instance)._default_manager.filter(pk=instance.pk).values_list("version", flat=True)
+        )
+        raise stale_version(current.first())
     instance.version = version + 1
+
+
+def stale_version(current: int | None) -> VersionConflict:
+    """The 409 of a stale write, naming the version the client should reload."""
+    if current is None:
+        return VersionConflict(fields={"version": ["The record no longer exists."]})
+    return VersionConflict(fields={"version": [f"Current version is {current}."]})
 
 
 def _duplicate_error(instance: models.Model, exc: IntegrityError) -> Duplicate:

@@ -16,33 +16,43 @@ def normalize_header(text: str) -> str:
     return _NON_ALNUM.sub("", plain.replace("ß", "ss"))
 
 
-def _index(columns: list[Column]) -> dict[str, str]:
-    """normalized name -> field; a field's own name wins over a label, a label over a synonym."""
-    index: dict[str, str] = {}
-    for rank in ("field", "label", "synonyms"):
+RANKS = ("field", "label", "synonyms")
+
+
+def _index(columns: list[Column]) -> dict[str, tuple[str, int]]:
+    """normalized name -> (field, rank); a field's own name wins over a label, a label over a
+    synonym."""
+    index: dict[str, tuple[str, int]] = {}
+    for rank, kind in enumerate(RANKS):
         for column in columns:
             names = {
                 "field": [column.field, column.field.removeprefix("custom.")],
                 "label": [column.label],
                 "synonyms": list(column.synonyms),
-            }[rank]
+            }[kind]
             for name in names:
-                index.setdefault(normalize_header(name), column.field)
+                index.setdefault(normalize_header(name), (column.field, rank))
     return index
 
 
 def suggest_mapping(headers: list[str], columns: list[Column]) -> dict[str, str]:
-    """{header: field} for every header; "" where nothing matches. Each field is used once
-    (the first header naming it wins)."""
+    """{header: field} for every header; "" where nothing matches. Each field is used once: a
+    header naming the field itself beats one naming its label, which beats a synonym (an export
+    with both `id` and `external_id` maps `external_id`); among equals the first header wins."""
     index = _index(columns)
+    matches = {header: index.get(normalize_header(header)) for header in headers}
+    ranked = sorted(
+        (match[1], position, header)
+        for position, (header, match) in enumerate(matches.items())
+        if match
+    )
+    mapping = dict.fromkeys(headers, "")
     used: set[str] = set()
-    mapping: dict[str, str] = {}
-    for header in headers:
-        field = index.get(normalize_header(header), "")
-        if field and field in used:
-            field = ""
-        used.add(field)
-        mapping[header] = field
+    for _rank, _position, header in ranked:
+        field = matches[header][0]
+        if field not in used:
+            used.add(field)
+            mapping[header] = field
     return mapping
 
 

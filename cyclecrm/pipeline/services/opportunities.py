@@ -18,10 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from cyclecrm.contacts.models import Account, Contact
-from cyclecrm.core.errors import FieldErrors, Forbidden, VersionConflict
+from cyclecrm.core.errors import FieldErrors, Forbidden
 from cyclecrm.core.events import Event, emit
 from cyclecrm.core.money import parse_decimal, round_money
-from cyclecrm.core.records import record_create, record_delete, record_update
+from cyclecrm.core.records import record_create, record_delete, record_update, stale_version
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, User
 from cyclecrm.pipeline.models import Opportunity, Pipeline, Stage, StageChange, StageKind
@@ -242,8 +242,7 @@ def opportunity_move(
         if not access.can(actor, Action.EDIT, opportunity):
             raise Forbidden("You may not edit this record.")
         if version != opportunity.version:
-            current = f"Current version is {opportunity.version}."
-            raise VersionConflict(fields={"version": [current]})
+            raise stale_version(opportunity.version)
         return opportunity
     data: dict[str, Any] = {"stage_id": stage_id}
     if lost_reason is not None:
