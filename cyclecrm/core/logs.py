@@ -54,9 +54,13 @@ def _request_of(record: logging.LogRecord) -> "HttpRequest | None":
 
 def request_user_id(request: "HttpRequest") -> int | None:
     """The signed-in user's id if authentication already ran; never queries to find it."""
-    user = request.__dict__.get("_cached_user") or request.__dict__.get("user")
+    # `user` first: an API token replaces the session's (anonymous) user there, while
+    # `_cached_user` keeps what the session middleware found.
+    user = request.__dict__.get("user")
     if isinstance(user, SimpleLazyObject):
         user = None if user._wrapped is empty else user._wrapped
+    if user is None:
+        user = request.__dict__.get("_cached_user")
     return getattr(user, "pk", None)
 
 
