@@ -171,7 +171,7 @@ def test_page_query_count_does_not_grow_with_jobs(web_client, admin, django_asse
     client = web_client(admin)
     client.get("/jobs/")  # warm per-process caches
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get("/jobs/")
 
     assert response.content.decode().count(">Retry<") == 40
