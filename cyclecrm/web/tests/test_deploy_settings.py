@@ -53,6 +53,8 @@ def _production(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
         "DEBUG": "false",
     }
     env.pop("DATABASE_URL", None)
+    # Set for Playwright by tests/e2e/conftest.py when a run collects it; a deployment has not.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, *args], env=env, capture_output=True, text=True, timeout=600
     )
