@@ -136,6 +136,9 @@ class Cluster:
             "EMAIL_PORT": str(self.smtp.port),
             "DEFAULT_FROM_EMAIL": "crm@multinode.example.com",
             "HUEY_WORKERS": "2",
+            # The workload's clients share one token: its per-token budgets are raised.
+            "CYCLECRM_RATE_API_READ": "100000000/60",
+            "CYCLECRM_RATE_API_WRITE": "100000000/60",
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
         }

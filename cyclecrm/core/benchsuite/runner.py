@@ -94,6 +94,9 @@ def base_env(data_dir: Path) -> dict[str, str]:
     carry (docs/adr/0026)."""
     env = {**os.environ, "CYCLECRM_DATA_DIR": str(data_dir), "DEBUG": "0"}
     env |= {"HUEY_IMMEDIATE": "0", "PYTHONUNBUFFERED": "1"}
+    # The load comes from one token at hundreds of requests a second: the per-token budgets
+    # (docs/security.md, ADR 0034) are raised out of the way; the counting itself still runs.
+    env |= {"CYCLECRM_RATE_API_READ": "100000000/60", "CYCLECRM_RATE_API_WRITE": "100000000/60"}
     for name in ("DATABASE_URL", "CYCLECRM_ENV", "DJANGO_SETTINGS_MODULE"):
         env.pop(name, None)
     return env
