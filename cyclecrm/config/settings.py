@@ -271,6 +271,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
+        # Style *attributes* only (not <style> elements, never scripts): the vendored SortableJS
+        # sets them while a card is dragged on the pipeline board (ADR 0032).
+        "style-src-attr": ["'unsafe-inline'"],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
