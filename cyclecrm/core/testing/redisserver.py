@@ -28,6 +28,21 @@ def redis_binary() -> str | None:
     )
 
 
+def started_redis_server() -> "RedisTestServer":
+    """A started throw-away Redis; fails the test (or skips it when SKIP_ENV allows) when
+    redis-server is missing."""
+    import pytest
+
+    binary = redis_binary()
+    if binary is None:
+        if os.environ.get(SKIP_ENV) == "1":
+            pytest.skip(MISSING)
+        pytest.fail(MISSING)
+    server = RedisTestServer(binary)
+    server.start()
+    return server
+
+
 class RedisTestServer:
     def __init__(self, binary: str) -> None:
         self.binary = binary

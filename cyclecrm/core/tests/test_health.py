@@ -1,7 +1,6 @@
 """`/healthz` is liveness only (200 while the process answers); `/readyz` answers 200 when the
 database and the job queue answer, 503 naming the one that does not."""
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -9,7 +8,7 @@ from django.db import connection
 from huey.contrib.djhuey import HUEY
 from huey.storage import RedisStorage, SqliteStorage
 
-from cyclecrm.core.testing.redisserver import MISSING, SKIP_ENV, RedisTestServer, redis_binary
+from cyclecrm.core.testing.redisserver import RedisTestServer, started_redis_server
 
 pytestmark = pytest.mark.django_db
 
@@ -26,13 +25,7 @@ def queue_file(tmp_path) -> Iterator[None]:
 @pytest.fixture
 def redis_queue() -> Iterator[RedisTestServer]:
     """The queue on a real redis-server of this test's own, which the test may stop."""
-    binary = redis_binary()
-    if binary is None:
-        if os.environ.get(SKIP_ENV) == "1":
-            pytest.skip(MISSING)
-        pytest.fail(MISSING)
-    server = RedisTestServer(binary)
-    server.start()
+    server = started_redis_server()
     previous = HUEY.storage, HUEY._immediate
     HUEY.storage, HUEY._immediate = RedisStorage("t", url=server.url), False
     yield server

@@ -1,7 +1,6 @@
 """Real queues for the job tests: an SQLite queue file in the test's temp directory, or a
 throw-away redis-server, with a Huey consumer (scheduler + worker threads) running on it."""
 
-import os
 import signal
 import time
 import uuid
@@ -16,20 +15,14 @@ from huey.api import Huey
 from huey.storage import BaseStorage, RedisStorage, SqliteStorage
 
 from cyclecrm.core.testing.mailservers import SmtpTestServer
-from cyclecrm.core.testing.redisserver import MISSING, SKIP_ENV, RedisTestServer, redis_binary
+from cyclecrm.core.testing.redisserver import RedisTestServer, started_redis_server
 from cyclecrm.jobs import tracking
 from cyclecrm.jobs.models import Job
 
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisTestServer]:
-    binary = redis_binary()
-    if binary is None:
-        if os.environ.get(SKIP_ENV) == "1":
-            pytest.skip(MISSING)
-        pytest.fail(MISSING)
-    server = RedisTestServer(binary)
-    server.start()
+    server = started_redis_server()
     yield server
     server.stop()
 
