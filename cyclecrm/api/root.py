@@ -3,7 +3,7 @@
 from cyclecrm.api.auth import api_auth
 from cyclecrm.api.errors import install_error_handlers
 from cyclecrm.api.openapi import CrmNinjaAPI
-from cyclecrm.api.throttle import ApiThrottle
+from cyclecrm.api.throttle import ApiThrottle, with_rate_limit_headers
 
 api = CrmNinjaAPI(
     title="Cycle CRM API",
@@ -21,6 +21,7 @@ api = CrmNinjaAPI(
     openapi_url="/openapi.json",
 )
 install_error_handlers(api)
+api.add_decorator(with_rate_limit_headers, mode="view")
 
 
 def _mount_routers() -> None:

@@ -286,6 +286,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds the readiness probe waits for Redis to connect and to answer (/readyz): an unreachable
+# or stalled Redis makes the probe answer 503 instead of hanging it.
+REDIS_PROBE_TIMEOUT_SECONDS = float(os.environ.get("CYCLECRM_REDIS_PROBE_TIMEOUT", "1"))
 # Background jobs: an SQLite queue file beside the database by default, Redis when configured
 # (the multi-machine set-up). `cyclecrm worker` (make worker) runs the consumer; every job is
 # recorded for the job page (cyclecrm/jobs, ADR 0011).

@@ -6,15 +6,24 @@ readiness: the database answers a query and the job queue is reachable (the SQLi
 or a Redis ping); 200 when both do, 503 naming what failed, so a load balancer sends no traffic
 to a node that cannot serve it. No login, no session, never cached; they reveal no
 configuration, only which check failed.
+
+The Redis check uses a connection of its own with connect and read timeouts
+(REDIS_PROBE_TIMEOUT_SECONDS): the queue's own connections have none, so a Redis host that
+drops packets, or a server that accepts and never answers, would hang the probe.
 """
 
 import logging
 
+import redis
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from huey.contrib.djhuey import HUEY
+from huey.storage import RedisStorage
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +43,28 @@ def queue_ok() -> bool:
     if HUEY.immediate:
         return True
     try:
-        HUEY.storage.queue_size()
+        if isinstance(HUEY.storage, RedisStorage):
+            _redis_ping(HUEY.storage.pool)
+        else:
+            HUEY.storage.queue_size()
     except Exception:
         logger.exception("Readiness check: the job queue does not answer.")
         return False
     return True
+
+
+def _redis_ping(pool: redis.ConnectionPool) -> None:
+    """PING the queue's Redis over a fresh connection that gives up after the probe timeout."""
+    timeout = settings.REDIS_PROBE_TIMEOUT_SECONDS
+    kwargs = {**pool.connection_kwargs, "socket_connect_timeout": timeout}
+    kwargs |= {"socket_timeout": timeout, "retry": Retry(NoBackoff(), 0)}  # one try only
+    probe = pool.connection_class(**kwargs)
+    try:
+        probe.send_command("PING")
+        if probe.read_response() not in (b"PONG", "PONG", True):
+            raise redis.ConnectionError("Redis did not answer PONG.")
+    finally:
+        probe.disconnect()
 
 
 @never_cache

@@ -9,6 +9,10 @@ not an exact quota). The counter expires with its window, so nothing needs clean
 Limits are "<requests>/<seconds>" strings in `settings.CYCLECRM["RATE_LIMITS"]`, one per budget
 (`api_read`, `api_write`, `public`, `tracking`); an empty value switches a budget off.
 Client addresses are never stored in clear: keys carry an HMAC of the address.
+
+Limited responses tell the client its budget with the IETF draft headers `RateLimit-Limit`,
+`RateLimit-Remaining` and `RateLimit-Reset` (seconds), read from the counter just incremented
+(no extra cache round trip); a 429 also carries `Retry-After`.
 """
 
 import math
@@ -20,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.crypto import salted_hmac
 
 from cyclecrm.core.errors import CrmError
@@ -33,9 +37,12 @@ class RateLimited(CrmError):
     code = "rate_limited"
     default_message = "Too many requests; please try again later."
 
-    def __init__(self, *, retry_after: int, message: str | None = None) -> None:
+    def __init__(
+        self, *, retry_after: int, message: str | None = None, usage: "Usage | None" = None
+    ) -> None:
         super().__init__(message or f"{self.default_message} Retry in {retry_after} s.")
         self.retry_after = retry_after
+        self.usage = usage
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,12 @@ class Usage:
     def remaining(self) -> int:
         return max(0, self.limit - self.count)
 
+    def add_headers(self, response: HttpResponseBase) -> None:
+        """Set the IETF draft RateLimit header fields of this window on a response."""
+        response["RateLimit-Limit"] = str(self.limit)
+        response["RateLimit-Remaining"] = str(self.remaining)
+        response["RateLimit-Reset"] = str(self.reset)
+
 
 def budget(name: str) -> Rate | None:
     """The configured rate of a budget, None when it is switched off."""
@@ -95,7 +108,7 @@ def check(bucket: str, key: str, budget_name: str) -> Usage | None:
         return None
     usage = hit(bucket, key, rate)
     if usage.exceeded:
-        raise RateLimited(retry_after=usage.reset)
+        raise RateLimited(retry_after=usage.reset, usage=usage)
     return usage
 
 
@@ -124,6 +137,8 @@ def rate_limited_response(request: HttpRequest, exc: RateLimited) -> HttpRespons
     else:
         response = HttpResponse(exc.message, status=429, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(exc.retry_after)
+    if exc.usage is not None:
+        exc.usage.add_headers(response)
     return response
 
 
@@ -134,10 +149,13 @@ def public_rate_limit(group: str, *, budget_name: str = "public") -> Callable:
         @wraps(view)
         def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
-                check(f"public.{group}", ip_fingerprint(client_ip(request)), budget_name)
+                usage = check(f"public.{group}", ip_fingerprint(client_ip(request)), budget_name)
             except RateLimited as exc:
                 return rate_limited_response(request, exc)
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            if usage is not None:
+                usage.add_headers(response)
+            return response
 
         return limited
 

@@ -17,7 +17,7 @@ from cyclecrm.api.schemas import (
 )
 from cyclecrm.core import custom_field_admin, tag_admin
 from cyclecrm.core.registry import record_types
-from cyclecrm.identity import access, lockout, selectors, services
+from cyclecrm.identity import access, lockout, selectors, services, two_factor
 from cyclecrm.identity.models import Action
 from cyclecrm.identity.schemas import (
     CustomFieldCreateIn,
@@ -33,6 +33,7 @@ from cyclecrm.identity.schemas import (
     TokenCreatedOut,
     TokenCreateIn,
     TokenOut,
+    TwoFactorResetOut,
     UnlockOut,
     UserCreateIn,
     UserOut,
@@ -196,6 +197,24 @@ def deactivate_user(request: HttpRequest, id: int = RecordId) -> Status:
 def unlock_user(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
     user = selectors.user_get(actor=request.auth, pk=id)
     return {"cleared": lockout.user_unlock(actor=request.auth, user=user)}
+
+
+@users_router.post(
+    "/{id}/two-factor/reset",
+    response={200: TwoFactorResetOut, **error_responses(403, 404, 422)},
+    operation_id="reset_user_two_factor",
+    summary="Reset a user's two-factor authentication",
+    description=(
+        "Removes the user's authenticator app and backup codes (a lost phone). Their sessions "
+        "must pass a second factor again; when a role requires one they enrol a new app at "
+        "their next login. Not for yourself (your security page asks for a current code). "
+        "Recorded in the security log." + ADMIN_DOC
+    ),
+)
+def reset_user_two_factor(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
+    user = selectors.user_get(actor=request.auth, pk=id)
+    removed = two_factor.two_factor_reset(actor=request.auth, user=user)
+    return {"devices_removed": removed, "must_enrol": two_factor.is_required(user)}
 
 
 # Teams ----------------------------------------------------------------------------------------

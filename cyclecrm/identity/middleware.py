@@ -10,11 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from cyclecrm.identity import two_factor
 from cyclecrm.identity.models import SecurityEventKind
@@ -100,5 +101,8 @@ class SecondFactorMiddleware:
         open_paths = {reverse(name) for name in _OPEN_URL_NAMES}
         if request.path in open_paths or request.path.startswith(settings.STATIC_URL):
             return self.get_response(request)
-        target = "two_factor_verify" if has_device else "two_factor_setup"
-        return redirect(reverse(target))
+        target = reverse("two_factor_verify" if has_device else "two_factor_setup")
+        if request.method == "GET":
+            # Back to this page after the second factor (the view checks it is ours).
+            target = f"{target}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"
+        return redirect(target)

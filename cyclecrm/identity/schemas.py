@@ -252,3 +252,11 @@ class SecurityEventOut(OutputSchema):
 
 class UnlockOut(Schema):
     cleared: int = Field(description="Failed-login counts removed (one per client address).")
+
+
+class TwoFactorResetOut(Schema):
+    devices_removed: int = Field(description="Authenticator apps and backup-code sets removed.")
+    must_enrol: bool = Field(
+        description="Whether a role of the user requires a second factor, so they must set up "
+        "a new app at their next login before using anything."
+    )

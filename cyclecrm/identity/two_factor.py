@@ -15,13 +15,19 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cyclecrm.core.errors import ValidationFailed
-from cyclecrm.identity.access import access_for
-from cyclecrm.identity.models import Role, SecurityEventKind, User
+from cyclecrm.core.errors import Forbidden, ValidationFailed
+from cyclecrm.identity.access import access_for, level
+from cyclecrm.identity.models import Action, Level, Role, SecurityEventKind, User
 from cyclecrm.identity.security_events import security_event_record
 
 BACKUP_CODE_COUNT = 10
 INVALID_CODE = "The code is not valid. Use the current code from your app or a backup code."
+RESET_FORBIDDEN = "You may not reset other users' two-factor authentication."
+RESET_SELF = (
+    "Remove your own second factor from your security page: it asks for a current code, so "
+    "a stolen session alone cannot switch it off."
+)
+RESET_SUPERUSER = "Only a superuser may reset a superuser's two-factor authentication."
 _REQUIRED_ATTR = "_cyclecrm_2fa_required"
 
 
@@ -122,6 +128,32 @@ def two_factor_remove(*, actor: User, token: str) -> None:
         TOTPDevice.objects.filter(user=actor).delete()
         StaticDevice.objects.filter(user=actor).delete()
         security_event_record(kind=SecurityEventKind.TWO_FACTOR_REMOVED, user=actor)
+
+
+def two_factor_reset(*, actor: User, user: User) -> int:
+    """An administrator removes another user's app and backup codes (a lost phone); returns
+    how many devices went. Their sessions lose the verified state at their next request (the
+    device they verified with is gone), and a user whose role requires a second factor must
+    enrol again before using anything. Takes the right to edit users, like an unlock."""
+    if level(actor, "user", Action.EDIT) != Level.ALL:
+        raise Forbidden(RESET_FORBIDDEN)
+    if user.pk == actor.pk:
+        raise Forbidden(RESET_SELF)
+    if user.is_superuser and not actor.is_superuser:
+        raise Forbidden(RESET_SUPERUSER)
+    with transaction.atomic():
+        devices = 0
+        for model in (TOTPDevice, StaticDevice):
+            mine = model.objects.filter(user=user)
+            devices += mine.count()
+            mine.delete()
+        security_event_record(
+            kind=SecurityEventKind.TWO_FACTOR_REMOVED,
+            user=user,
+            actor=actor,
+            detail={"via": "admin_reset", "devices": devices},
+        )
+    return devices
 
 
 def _matching_device(user: User, token: str) -> TOTPDevice | StaticDevice | None:

@@ -78,6 +78,11 @@ settings_urlpatterns = [
     path("settings/users/<int:pk>/", users.user_edit, name="user_edit"),
     path("settings/users/<int:pk>/password/", users.user_password, name="user_password"),
     path("settings/users/<int:pk>/unlock/", users.user_unlock, name="user_unlock"),
+    path(
+        "settings/users/<int:pk>/two-factor/reset/",
+        users.user_two_factor_reset,
+        name="user_two_factor_reset",
+    ),
     path("settings/security-log/", security_log.security_log, name="security_log"),
     path("settings/teams/", teams.team_list, name="team_list"),
     path("settings/teams/new/", teams.team_create, name="team_create"),

@@ -141,3 +141,107 @@ def test_client_address_behind_trusted_proxies(rf, settings, forwarded, proxies,
     request = rf.get("/", REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR=forwarded)
 
     assert ratelimit.client_ip(request) == expected
+
+
+def _budget(response) -> tuple[str, str, str]:
+    return (
+        response["RateLimit-Limit"],
+        response["RateLimit-Remaining"],
+        response["RateLimit-Reset"],
+    )
+
+
+def test_every_limited_response_tells_the_budget(rep_a, small_limits, clock):
+    # given a token with 3 reads a minute, 40 s before the window ends
+    client = _client(make_token(rep_a))
+
+    # when it reads until refused
+    responses = [client.get("/api/v1/contacts") for _ in range(4)]
+
+    # then each answer counts down, and the refusal says when to come back
+    assert [_budget(r) for r in responses] == [
+        ("3", "2", "40"),
+        ("3", "1", "40"),
+        ("3", "0", "40"),
+        ("3", "0", "40"),
+    ]
+    assert responses[3].status_code == 429
+    assert responses[3]["Retry-After"] == "40"
+
+
+def test_error_answers_and_writes_carry_their_own_budget(rep_a, small_limits, clock):
+    client = _client(make_token(rep_a))
+
+    missing = client.get("/api/v1/contacts/999999999")
+    invalid = client.get("/api/v1/contacts/not-a-number")
+    write = client.post("/api/v1/contacts", {"bogus": 1}, content_type=JSON)
+
+    assert (missing.status_code, _budget(missing)) == (404, ("3", "2", "40"))
+    assert (invalid.status_code, _budget(invalid)) == (422, ("3", "1", "40"))
+    assert (write.status_code, _budget(write)) == (422, ("2", "1", "40"))
+
+
+def test_public_operations_and_pages_tell_the_address_budget(db, small_limits, clock):
+    api = Client().post("/api/v1/public/surveys/forged-token", {}, content_type=JSON)
+    page = Client(REMOTE_ADDR="10.0.0.3").get("/s/forged-token/")
+    refused = [Client(REMOTE_ADDR="10.0.0.4").get("/s/forged-token/") for _ in range(3)][-1]
+
+    assert _budget(api) == ("2", "1", "40")
+    assert _budget(page) == ("2", "1", "40")
+    assert refused.status_code == 429
+    assert (refused["Retry-After"], *_budget(refused)) == ("40", "2", "0", "40")
+
+
+def test_no_budget_no_headers(rep_a, settings, clock):
+    settings.CYCLECRM = {**settings.CYCLECRM, "RATE_LIMITS": {"api_read": ""}}
+
+    response = _client(make_token(rep_a)).get("/api/v1/users/me")
+    unauthenticated = Client().get("/api/v1/users/me")
+
+    assert response.status_code == 200 and "RateLimit-Limit" not in response
+    assert unauthenticated.status_code == 401 and "RateLimit-Limit" not in unauthenticated
+
+
+class CountingCache:
+    """The limiter's cache, recording the name of every call made to it."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str):
+        method = getattr(self.inner, name)
+
+        def call(*args, **kwargs):
+            self.calls.append(name)
+            return method(*args, **kwargs)
+
+        return call
+
+
+def test_the_headers_cost_no_extra_cache_round_trip(rep_a, small_limits, clock, monkeypatch):
+    counting = CountingCache(ratelimit.cache)
+    monkeypatch.setattr(ratelimit, "cache", counting)
+
+    response = _client(make_token(rep_a)).get("/api/v1/contacts")
+
+    assert response["RateLimit-Remaining"] == "2"
+    assert counting.calls == ["add", "incr"]
+
+
+def test_the_schema_documents_429_with_its_headers_on_every_operation(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    refused = schema["components"]["responses"]["RateLimited"]
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert operation["responses"].get("429") == {
+                "$ref": "#/components/responses/RateLimited"
+            }, f"{method.upper()} {path} does not document 429"
+    assert refused["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
+    assert set(refused["headers"]) == {
+        "Retry-After",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "RateLimit-Reset",
+    }

@@ -1,6 +1,8 @@
 """`/healthz` is liveness only (200 while the process answers); `/readyz` answers 200 when the
 database and the job queue answer, 503 naming the one that does not."""
 
+import socket
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -8,6 +10,8 @@ from django.db import connection
 from huey.contrib.djhuey import HUEY
 from huey.storage import RedisStorage, SqliteStorage
 
+from cyclecrm.core import health
+from cyclecrm.core.testing.mailservers import HOST, free_port
 from cyclecrm.core.testing.redisserver import RedisTestServer, started_redis_server
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +88,49 @@ def test_healthz_is_liveness_only(client, monkeypatch, django_assert_num_queries
 def test_only_reads(client, path):
     assert client.post(path).status_code == 405
     assert client.head(path).status_code == 200
+
+
+@pytest.fixture
+def redis_at(settings) -> Iterator:
+    """`redis_at(url)` points the queue at a Redis URL (immediate mode off)."""
+    settings.REDIS_PROBE_TIMEOUT_SECONDS = 0.5
+    previous = HUEY.storage, HUEY._immediate
+
+    def point(url: str) -> None:
+        HUEY.storage, HUEY._immediate = RedisStorage("t", url=url), False
+
+    yield point
+    HUEY.storage, HUEY._immediate = previous
+
+
+def test_a_redis_port_nobody_listens_on_is_503(client, redis_at):
+    redis_at(f"redis://{HOST}:{free_port()}/0")
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["queue"] == "failed"
+
+
+def test_a_redis_that_accepts_and_never_answers_does_not_hang_the_probe(client, redis_at):
+    """A listening socket nobody reads from: the connection opens (the kernel accepts it) and
+    PING is never answered, like a stalled server. Without a read timeout the probe would
+    wait forever; the guard thread turns such a hang into a failure instead of a stuck run."""
+    with socket.create_server((HOST, 0)) as silent:
+        redis_at(f"redis://{HOST}:{silent.getsockname()[1]}/0")
+        outcome: list[bool] = []
+        probe = threading.Thread(target=lambda: outcome.append(health.queue_ok()), daemon=True)
+        probe.start()
+        probe.join(timeout=60)
+
+        assert outcome == [False], "the Redis probe hung on a server that never answers"
+        assert client.get("/readyz").json()["queue"] == "failed"
+
+
+def test_a_real_redis_is_ready_through_the_bounded_probe(client, redis_queue, settings):
+    settings.REDIS_PROBE_TIMEOUT_SECONDS = 0.5
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["queue"] == "ok"

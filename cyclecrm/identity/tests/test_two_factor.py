@@ -1,40 +1,19 @@
 """Two-factor authentication through the real pages, with real TOTP codes and a stepped clock."""
 
 import re
-from types import SimpleNamespace
 
 import pytest
 from django.test import Client
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp import models as totp_models
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cyclecrm.core.testing.factories import make_user
 from cyclecrm.identity.models import Role, SecurityEvent, SecurityEventKind, User
+from cyclecrm.identity.tests.conftest import Clock
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery"
-START = 1_800_000_000.0
-
-
-class Clock:
-    """The time the TOTP device sees; tests step it by whole 30-second periods."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def step(self, periods: int = 1) -> None:
-        self.now += 30 * periods
-
-
-@pytest.fixture
-def clock(monkeypatch, settings) -> Clock:
-    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # the throttle test turns them back on
-    settings.OTP_STATIC_THROTTLE_FACTOR = 0
-    clock = Clock()
-    monkeypatch.setattr(totp_models, "time", SimpleNamespace(time=lambda: clock.now))
-    return clock
 
 
 def code(device: TOTPDevice, clock: Clock) -> str:
@@ -91,7 +70,7 @@ def test_login_asks_for_the_code_and_refuses_a_replayed_one(ada, clock) -> None:
     clock.step()
     client = login("ada")
 
-    assert client.get("/").url == "/accounts/two-factor/verify/"
+    assert client.get("/").url == "/accounts/two-factor/verify/?next=%2F"
     assert client.get("/api/v1/users/me").status_code == 401
     first = code(device, clock)
     assert client.post("/accounts/two-factor/verify/", {"token": first}).url == "/"
@@ -155,8 +134,8 @@ def test_a_role_requiring_two_factor_sends_users_to_enrolment(ada, clock, api_cl
     Role.objects.filter(name="sales_rep").update(requires_two_factor=True)
     client = login("ada")
 
-    assert client.get("/").url == "/accounts/two-factor/setup/"
-    assert client.get("/contacts/").url == "/accounts/two-factor/setup/"
+    assert client.get("/").url == "/accounts/two-factor/setup/?next=%2F"
+    assert client.get("/contacts/").url == "/accounts/two-factor/setup/?next=%2Fcontacts%2F"
     assert client.get("/api/v1/users/me").status_code == 401
     # API tokens are not password logins: they keep working.
     assert api_client(ada).get("/api/v1/users/me").status_code == 200
@@ -192,3 +171,58 @@ def test_wrong_codes_are_throttled(ada, clock, settings) -> None:
     right = client.post("/accounts/two-factor/verify/", {"token": code(device, clock)})
 
     assert right.status_code == 400
+
+
+def test_next_survives_the_second_factor(ada, clock) -> None:
+    enrol(login("ada"), ada, clock)
+    device = TOTPDevice.objects.get(user=ada, confirmed=True)
+    clock.step()
+    client = Client()
+
+    to_login = client.get("/contacts/?q=x")
+    logged_in = client.post(
+        to_login.url, {"username": "ada", "password": PASSWORD, "next": "/contacts/?q=x"}
+    )
+    to_verify = client.get(logged_in.url)
+    page = client.get(to_verify.url)
+    verified = client.post(
+        "/accounts/two-factor/verify/", {"token": code(device, clock), "next": "/contacts/?q=x"}
+    )
+
+    assert logged_in.url == "/contacts/?q=x"
+    assert to_verify.url == "/accounts/two-factor/verify/?next=%2Fcontacts%2F%3Fq%3Dx"
+    assert b'name="next" value="/contacts/?q=x"' in page.content
+    assert verified.url == "/contacts/?q=x"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "http://testserver.evil/"],
+)
+def test_an_off_site_next_after_the_second_factor_goes_home(ada, clock, target) -> None:
+    enrol(login("ada"), ada, clock)
+    device = TOTPDevice.objects.get(user=ada, confirmed=True)
+    clock.step()
+    client = login("ada")
+
+    page = client.get("/accounts/two-factor/verify/", {"next": target})
+    response = client.post(
+        "/accounts/two-factor/verify/?" + f"next={target}",
+        {"token": code(device, clock), "next": target},
+    )
+
+    assert b"evil" not in page.content
+    assert response.url == "/"
+
+
+def test_next_survives_a_required_enrolment(ada, clock) -> None:
+    Role.objects.filter(name="sales_rep").update(requires_two_factor=True)
+    client = login("ada")
+
+    to_setup = client.get("/contacts/")
+    client.get(to_setup.url)
+    device = TOTPDevice.objects.get(user=ada, confirmed=False)
+    codes_page = client.post(to_setup.url, {"token": code(device, clock)})
+
+    assert to_setup.url == "/accounts/two-factor/setup/?next=%2Fcontacts%2F"
+    assert b'href="/contacts/"' in codes_page.content

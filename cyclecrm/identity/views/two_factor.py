@@ -2,9 +2,11 @@
 page of the second login step."""
 
 from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from cyclecrm.core.errors import ValidationFailed
@@ -14,6 +16,20 @@ from cyclecrm.identity.models import User
 
 def _token_error(exc: ValidationFailed) -> str:
     return " ".join(exc.fields.get("token", [exc.message]))
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where the login was going (`next`, kept through the second step), when it is a page of
+    this site; otherwise "" (an off-site `next` would make the login an open redirect)."""
+    target = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else ""
+
+
+def _continue(request: HttpRequest) -> HttpResponse:
+    return redirect(_next_url(request) or resolve_url("home"))
 
 
 @login_required
@@ -41,8 +57,10 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as exc:
             error = _token_error(exc)
         else:
-            return render(request, "identity/backup_codes.html", {"codes": codes, "new": True})
+            context = {"codes": codes, "new": True, "next": _next_url(request)}
+            return render(request, "identity/backup_codes.html", context)
     context = {
+        "next": _next_url(request),
         "qr_svg": two_factor.totp_qr_svg(device),
         "secret": two_factor.totp_secret(device),
         "error": error,
@@ -54,7 +72,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 @login_required
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     if request.user.is_verified() or not two_factor.has_device(request.user):
-        return redirect("home")
+        return _continue(request)
     error = ""
     if request.method == "POST":
         try:
@@ -64,9 +82,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as exc:
             error = _token_error(exc)
         else:
-            return redirect("home")
-    status = 400 if error else 200
-    return render(request, "identity/two_factor_verify.html", {"error": error}, status=status)
+            return _continue(request)
+    context = {"error": error, "next": _next_url(request)}
+    return render(request, "identity/two_factor_verify.html", context, status=400 if error else 200)
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from cyclecrm.core.errors import Conflict, ValidationFailed
-from cyclecrm.identity import lockout, selectors, services
+from cyclecrm.identity import lockout, selectors, services, two_factor
 from cyclecrm.identity.forms import PasswordSetForm, UserCreateForm, UserForm, add_service_errors
 from cyclecrm.identity.models import Action, User
 from cyclecrm.identity.views.common import can_manage, can_read, render_settings, require
@@ -83,6 +83,7 @@ def _edit_page(
         "subject": user,
         "creating": False,
         "locked_addresses": lockout.locked_addresses(username=user.username),
+        "has_two_factor": two_factor.has_device(user),
         "can_read_security_log": can_read(request.user, "security_event"),
     }
     return render_settings(request, "identity/user_form.html", context)
@@ -132,3 +133,21 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     lockout.user_unlock(actor=request.user, user=user)
     messages.success(request, f"{user.username} may log in again.")
     return redirect("user_edit", pk=user.pk)
+
+
+@crm_view
+def user_two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation page; POST with the user name typed again: reset."""
+    require(can_manage(request.user, "user", Action.EDIT))
+    user = selectors.user_get(actor=request.user, pk=pk)
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("confirm", "").strip() != user.username:
+            messages.error(request, "Type the user name to confirm.")
+            status = 400
+        else:
+            two_factor.two_factor_reset(actor=request.user, user=user)
+            messages.success(request, f"Two-factor authentication of {user.username} was reset.")
+            return redirect("user_edit", pk=user.pk)
+    context = {"subject": user, "required": two_factor.is_required(user)}
+    return render_settings(request, "identity/user_two_factor_reset.html", context, status=status)
