@@ -305,10 +305,26 @@ else:
 # The cache holds computed KPI values (cyclecrm/analytics/kpis/cache.py, ADR 0020): a file cache
 # in the data directory shared by the web and worker processes of one machine, Redis (shared by
 # every node) when configured.
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+# Seconds a cache (and so rate-limit) call waits for Redis to connect or answer: a stalled Redis
+# fails the request with an error instead of holding a server thread forever.
+REDIS_TIMEOUT_SECONDS = float(os.environ.get("CYCLECRM_REDIS_TIMEOUT", "5"))
+
+
+def redis_cache(url: str) -> dict:
+    """The cache settings for a Redis at `url`, with bounded connect and read waits."""
+    timeouts = {
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
     }
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": timeouts,
+    }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CACHES = {
         "default": {

@@ -134,3 +134,29 @@ def test_a_real_redis_is_ready_through_the_bounded_probe(client, redis_queue, se
 
     assert response.status_code == 200
     assert response.json()["queue"] == "ok"
+
+
+def test_the_redis_cache_gives_up_on_a_server_that_never_answers():
+    """The cache (KPIs, rate-limit counters) carries the same bound as the probe: a stalled
+    Redis makes a cache call fail with an error rather than hang the server thread."""
+    from django.core.cache.backends.redis import RedisCache
+    from redis.exceptions import TimeoutError as RedisTimeout
+
+    from cyclecrm.config.settings import redis_cache
+
+    with socket.create_server((HOST, 0)) as silent:
+        config = redis_cache(f"redis://{HOST}:{silent.getsockname()[1]}/0")
+        cache = RedisCache(config["LOCATION"], {"OPTIONS": config["OPTIONS"]})
+        outcome: list[str] = []
+
+        def call() -> None:
+            try:
+                cache.get("anything")
+            except RedisTimeout:
+                outcome.append("timed out")
+
+        caller = threading.Thread(target=call, daemon=True)
+        caller.start()
+        caller.join(timeout=60)
+
+        assert outcome == ["timed out"], "the cache call hung on a server that never answers"
