@@ -78,9 +78,11 @@ def structural_errors(method: str, operation: dict[str, Any]) -> set[str]:
 def document_structural_errors(schema: dict[str, Any]) -> None:
     for operations in schema.get("paths", {}).values():
         for method, operation in operations.items():
-            responses = operation.setdefault("responses", {})
-            # ninja's own codes are ints: compare as text, or a code would be added twice.
-            for code in structural_errors(method, operation) - {str(c) for c in responses}:
+            # ninja keys responses by int status; one key type, or a code documented by the
+            # handler would be written twice to the JSON (Swagger UI refuses duplicate keys).
+            responses = {str(code): body for code, body in operation.get("responses", {}).items()}
+            operation["responses"] = responses
+            for code in structural_errors(method, operation) - set(responses):
                 responses[code] = _error_response(code)
 
 

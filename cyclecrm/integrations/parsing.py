@@ -10,11 +10,11 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
-import nh3
 from email_validator import EmailNotValidError, validate_email
 
+from cyclecrm.core.richtext import sanitize_message_html
+
 _MSGID = re.compile(r"<[^<>\s]+>")
-_HTML_TAGS = nh3.ALLOWED_TAGS - {"img"}
 
 
 @dataclass(frozen=True)
@@ -92,11 +92,6 @@ def text_to_html(text: str) -> str:
     return "".join(f"<p>{part}</p>" for part in escaped)
 
 
-def sanitize_html(markup: str) -> str:
-    """Mail HTML reduced to safe markup: no scripts, styles, remote images or event handlers."""
-    return nh3.clean(markup, tags=_HTML_TAGS, link_rel="noopener noreferrer nofollow")
-
-
 def _body(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("html", "plain"))
     if part is None:
@@ -106,7 +101,7 @@ def _body(message: EmailMessage) -> str:
     except (LookupError, ValueError):
         content = part.get_payload(decode=True).decode("utf-8", "replace")
     if part.get_content_subtype() == "html":
-        return sanitize_html(content)
+        return sanitize_message_html(content)
     return text_to_html(content)
 
 

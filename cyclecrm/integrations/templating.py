@@ -5,7 +5,7 @@ A template sees only plain dictionaries built here (`contact`, `account`, `lead`
 `{{ contact.owner.password }}` or a method call cannot reach anything else. The engine has no
 template loaders (no `{% include %}` / `{% extends %}` of files) and no extra tag libraries;
 autoescape is off for plain text (`render_text`); `render_html` escapes merge values and
-sanitizes the result with nh3.
+sanitizes the result with the e-mail policy of `core.richtext`.
 
 Conditional blocks are the engine's `{% if %}` / `{% elif %}` / `{% else %}` (and `{% for %}` over
 the plain lists there are); tags that could reveal the server (`{% debug %}`) or reach other
@@ -15,24 +15,15 @@ templates (`{% include %}`, `{% extends %}`, `{% load %}`) are refused before co
 import re
 from typing import Any
 
-import nh3
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
 
 from cyclecrm.core.errors import ValidationFailed
+from cyclecrm.core.richtext import sanitize_email_html
 
 _ENGINE = Engine(dirs=[], app_dirs=False, loaders=[], libraries={}, autoescape=False)
 _FORBIDDEN_TAGS = frozenset({"debug", "include", "extends", "load", "ssi"})
 _TAG = re.compile(r"{%-?\s*(\w+)")
-# E-mail HTML: nh3's safe defaults plus the layout attributes mail clients still rely on.
-_HTML_ATTRIBUTES = {
-    "*": {"align", "valign", "width", "height", "bgcolor", "title", "dir", "lang"},
-    "a": {"href", "title"},
-    "img": {"src", "alt", "width", "height"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan", "scope"},
-    "table": {"cellpadding", "cellspacing", "border", "role"},
-}
 
 
 def _person(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -92,20 +83,10 @@ def render_text(source: str, context: dict[str, Any], *, field: str) -> str:
         raise ValidationFailed(fields={field: [f"Template error: {exc}"]}) from exc
 
 
-def sanitize_html(html: str) -> str:
-    """E-mail HTML without scripts, styles, event handlers or unsafe links."""
-    return nh3.clean(
-        html,
-        attributes=_HTML_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-    )
-
-
 def render_html(source: str, context: dict[str, Any], *, field: str) -> str:
     """Render HTML with merge values escaped, then sanitize what came out."""
     try:
         rendered = _compile(source).render(Context(context, autoescape=True))
     except TemplateSyntaxError as exc:
         raise ValidationFailed(fields={field: [f"Template error: {exc}"]}) from exc
-    return sanitize_html(rendered)
+    return sanitize_email_html(rendered)

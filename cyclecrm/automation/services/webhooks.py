@@ -3,7 +3,11 @@
 A matching event becomes one `WebhookDelivery` row per subscription and a job that POSTs it.
 A failed attempt (network error, timeout, 5xx, 408, 429) is retried after `RETRY_DELAYS`
 (1 min, 5 min, 30 min, 2 h, 12 h); other 4xx answers are final. After
-`DISABLE_AFTER_FAILURES` deliveries in a row end failed, the subscription is switched off."""
+`DISABLE_AFTER_FAILURES` deliveries in a row end failed, the subscription is switched off.
+
+An attempt is claimed (counted, and the retry scheduled) by a conditional UPDATE before the POST,
+so two workers never send the same attempt and a killed worker's delivery is retried: delivery
+is at least once, and receivers deduplicate on the event id header."""
 
 import datetime as dt
 import json
@@ -18,7 +22,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from cyclecrm.automation import signing
@@ -47,6 +51,7 @@ DISABLE_AFTER_FAILURES = 10
 DISABLED_REASON = f"Switched off after {DISABLE_AFTER_FAILURES} failed deliveries in a row."
 USER_AGENT = "CycleCRM-Webhooks/1"
 TEST_EVENT = "webhook.test"
+LAST_ATTEMPT_LOST = "The worker making the last attempt stopped before it ended."
 
 
 # -- subscriptions -------------------------------------------------------------------------------
@@ -272,13 +277,10 @@ def _headers(delivery: WebhookDelivery, body: bytes, now: int) -> dict[str, str]
 
 
 def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> WebhookDelivery | None:
-    """Make one attempt of a pending or retrying delivery and record its outcome."""
+    """Make one attempt of a due pending or retrying delivery and record its outcome; None
+    when there is nothing to attempt (done, not due, or claimed by another worker)."""
     now = now or timezone.now()
-    delivery = (
-        WebhookDelivery.objects.select_related("subscription")
-        .filter(pk=delivery_id, status__in=(DeliveryStatus.PENDING, DeliveryStatus.RETRYING))
-        .first()
-    )
+    delivery = _claim(delivery_id, now)
     if delivery is None:
         return None
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
@@ -287,13 +289,61 @@ def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> Web
         delivery.subscription.url, body, _headers(delivery, body, int(now.timestamp()))
     )
     delivery.duration_ms = int((time.monotonic() - started) * 1000)
-    delivery.attempts += 1
     delivery.response_code, delivery.response_body, delivery.error = code, excerpt, error
-    delivery.last_attempt_at = now
     _settle(delivery, code, now)
-    delivery.save()
-    _count_outcome(delivery)
+    if _record_outcome(delivery):
+        _count_outcome(delivery)
     return delivery
+
+
+def _claim(delivery_id: int, now: dt.datetime) -> WebhookDelivery | None:
+    """Count the attempt before making it, in one conditional UPDATE on the attempt count
+    read: of two workers handed the same delivery (a job retried, the retry sweep run on two
+    nodes) only one claims it and sends. The claimed row already waits for its next retry, so
+    a worker killed during the POST leaves a delivery the retry sweep picks up again."""
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    delivery = (
+        WebhookDelivery.objects.select_related("subscription")
+        .filter(due, pk=delivery_id, status__in=(DeliveryStatus.PENDING, DeliveryStatus.RETRYING))
+        .first()
+    )
+    if delivery is None:
+        return None
+    seen = WebhookDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts)
+    if delivery.attempts >= MAX_ATTEMPTS:  # the worker of the last attempt was killed
+        if seen.filter(status=DeliveryStatus.RETRYING).update(
+            status=DeliveryStatus.FAILED, next_attempt_at=None, error=LAST_ATTEMPT_LOST
+        ):
+            delivery.status = DeliveryStatus.FAILED
+            _count_outcome(delivery)
+        return None
+    lease = RETRY_DELAYS[min(delivery.attempts, len(RETRY_DELAYS) - 1)]
+    claimed = seen.filter(status=delivery.status).update(
+        attempts=F("attempts") + 1,
+        status=DeliveryStatus.RETRYING,
+        last_attempt_at=now,
+        next_attempt_at=now + lease,
+    )
+    if not claimed:
+        return None
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    return delivery
+
+
+def _record_outcome(delivery: WebhookDelivery) -> bool:
+    """Store the outcome of the attempt this worker claimed; False (nothing written) when a
+    later attempt has claimed the delivery since."""
+    return bool(
+        WebhookDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts).update(
+            status=delivery.status,
+            next_attempt_at=delivery.next_attempt_at,
+            response_code=delivery.response_code,
+            response_body=delivery.response_body,
+            error=delivery.error,
+            duration_ms=delivery.duration_ms,
+        )
+    )
 
 
 def _settle(delivery: WebhookDelivery, code: int | None, now: dt.datetime) -> None:

@@ -30,11 +30,18 @@ class Received:
 @dataclass
 class Receiver:
     """A webhook receiver: records each POST and answers with the next queued status
-    (200 once the queue is empty)."""
+    (200 once the queue is empty). `hold_first()` keeps the first request waiting for its answer
+    until `release` is set, with `arrived` set once it is in (for races between workers)."""
 
     url: str
     requests: list[Received] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event | None = None
+
+    def hold_first(self) -> threading.Event:
+        self.release = threading.Event()
+        return self.release
 
     def answer(self, *codes: int) -> None:
         self.statuses.extend(codes)
@@ -47,6 +54,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length)
             headers = {name.lower(): value for name, value in self.headers.items()}
             receiver.requests.append(Received(self.path, headers, body))
+            receiver.arrived.set()
+            if receiver.release is not None and len(receiver.requests) == 1:
+                receiver.release.wait(timeout=120)
             code = receiver.statuses.pop(0) if receiver.statuses else 200
             reply = json.dumps({"received": True, "code": code}).encode()
             self.send_response(code)

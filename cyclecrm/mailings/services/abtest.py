@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from cyclecrm.analytics import experiments
 from cyclecrm.core.errors import FieldErrors, ValidationFailed
+from cyclecrm.core.richtext import sanitize_email_html
 from cyclecrm.identity.models import User
 from cyclecrm.identity.system import system_actor
-from cyclecrm.integrations.templating import check_template, sanitize_html
+from cyclecrm.integrations.templating import check_template
 from cyclecrm.mailings.models import (
     AbMetric,
     AbState,
@@ -78,7 +79,7 @@ def clean_variants(raw: Any, errors: FieldErrors) -> list[dict[str, str]]:
         for name, limit in VARIANT_MAX_LENGTH.items():
             if len(row[name]) > limit:
                 errors.add(f"variants[{index}].{name}", f"At most {limit} characters.")
-        row["html_body"] = sanitize_html(row["html_body"]) if row["html_body"] else ""
+        row["html_body"] = sanitize_email_html(row["html_body"]) if row["html_body"] else ""
         for name in ("subject", "html_body"):
             try:
                 check_template(row[name])

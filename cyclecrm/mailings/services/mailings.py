@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from cyclecrm.core.errors import FieldErrors, ValidationFailed
 from cyclecrm.core.records import record_create, record_delete, record_update
+from cyclecrm.core.richtext import sanitize_email_html
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, User
 from cyclecrm.integrations.models import EmailTemplate
-from cyclecrm.integrations.templating import check_template, sanitize_html
+from cyclecrm.integrations.templating import check_template
 from cyclecrm.mailings.models import Mailing, MailingStatus
 from cyclecrm.mailings.services import abtest
 from cyclecrm.segments.models import Segment
@@ -96,7 +97,7 @@ def _normalize(
         if name in data:
             data[name] = str(data[name] or "").strip()
     if "html_body" in data:
-        data["html_body"] = sanitize_html(str(data["html_body"] or ""))
+        data["html_body"] = sanitize_email_html(str(data["html_body"] or ""))
     if "text_body" in data:
         data["text_body"] = str(data["text_body"] or "").strip()
     rate = data.get("rate_per_minute")

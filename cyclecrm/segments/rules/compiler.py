@@ -259,7 +259,7 @@ def _lookup(spec: FieldSpec, op: str, value: Any) -> Q:
         if op in _COMPLEMENTS:
             return ~spec.condition(_COMPLEMENTS[op], value)
         return spec.condition(op, value)
-    present = Q(**{f"{spec.path}__isnull": False})
+    present = _present(spec)
     if op == "is_empty":
         return _empty(spec)
     if op == "is_not_empty":
@@ -271,10 +271,19 @@ def _lookup(spec: FieldSpec, op: str, value: Any) -> Q:
     return _positive(spec, op, value) & present
 
 
+def _present(spec: FieldSpec) -> Q:
+    """A value to compare: a JSON key holding `null` counts as missing (PostgreSQL would
+    otherwise order jsonb null below every number, so `lt` would select it)."""
+    present = Q(**{f"{spec.path}__isnull": False})
+    return present & ~Q(**{spec.path: None}) if spec.json else present
+
+
 def _empty(spec: FieldSpec) -> Q:
+    """Missing, JSON null, blank text or an empty list: the same for a contact column and for
+    a custom field (the custom-field coercer stores an empty multi-choice as `[]`)."""
     missing = Q(**{f"{spec.path}__isnull": True})
     if spec.json:
-        return missing
+        missing |= Q(**{spec.path: None})
     if spec.type in (TEXT, CHOICE):
         return missing | Q(**{spec.path: ""})
     if spec.type == LIST:

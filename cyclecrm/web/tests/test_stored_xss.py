@@ -6,15 +6,26 @@ Two layers are tested apart: the services clean HTML when it is stored, and the 
 again when they show it (rows written around the services: the ORM, an import, a restore).
 """
 
+from email.message import EmailMessage
+
 import pytest
 from django.urls import reverse
 
 from cyclecrm.activities.interactions import interaction_log, sanitize_body
 from cyclecrm.activities.models import Interaction
 from cyclecrm.advocacy.models import Review
-from cyclecrm.core.richtext import display_html, sanitize_html, sanitize_message_html
+from cyclecrm.core.richtext import (
+    display_html,
+    sanitize_email_html,
+    sanitize_html,
+    sanitize_message_html,
+)
 from cyclecrm.core.testing.factories import make_contact
-from cyclecrm.integrations import parsing, templating
+from cyclecrm.integrations import templating
+from cyclecrm.integrations.models import Mailbox
+from cyclecrm.integrations.parsing import parse_message
+from cyclecrm.integrations.services.inbound import message_ingest
+from cyclecrm.mailings.models import Mailing
 from cyclecrm.mailings.services.mailings import mailing_create
 from cyclecrm.support.models import Article, Case
 from cyclecrm.support.services.articles import article_create
@@ -61,14 +72,34 @@ PAYLOADS = [
 # Tags with no place in rich text; the pages around it legitimately hold the first set.
 PAGE_TAGS = {"form", "input", "button", "meta", "link", "body", "noscript"}
 NEVER_TAGS = {"script", "style", "iframe", "object", "embed", "svg", "math", "template", "base"}
+
+
+def html_mail(html: str, *, sender: str = "mallory@evil.example", message_id: str = "") -> bytes:
+    """A raw multipart message whose HTML part is `html`."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, "sales@crm.example", "Hi"
+    if message_id:
+        message["Message-ID"] = message_id
+    message.set_content("plain part")
+    message.add_alternative(html, subtype="html")
+    return message.as_bytes()
+
+
+def inbound_body(html: str) -> str:
+    """The body the CRM keeps of a received e-mail whose HTML part is `html`."""
+    return parse_message(html_mail(html), max_attachment_bytes=10**6).body_html
+
+
 SANITIZERS = {
     "records (core.richtext)": sanitize_html,
     "messages (core.richtext)": sanitize_message_html,
+    "e-mail we send (core.richtext)": sanitize_email_html,
     "display (rich_text filter)": display_html,
     "interaction body": sanitize_body,
-    "e-mail templates and mailings": templating.sanitize_html,
-    "inbound e-mail": parsing.sanitize_html,
+    "inbound e-mail (parsed)": inbound_body,
 }
+# Paths that change text without tags (into paragraphs), so a second pass is not the identity.
+NOT_IDEMPOTENT = {sanitize_body, inbound_body}
 
 
 class Findings(PageAudit):
@@ -112,7 +143,7 @@ def test_no_payload_survives_a_sanitizer(name, payload):
     # mXSS: what comes out reads the same when parsed and cleaned again (the interaction body
     # turns text without tags into paragraphs, so a second pass is not the identity there).
     assert findings(SANITIZERS[name](cleaned)) == []
-    if SANITIZERS[name] is not sanitize_body:
+    if SANITIZERS[name] not in NOT_IDEMPOTENT:
         assert SANITIZERS[name](cleaned) == cleaned
 
 
@@ -190,3 +221,53 @@ def test_services_store_clean_html(admin, db):
 
     for stored in (case.description, article.body, note.body, mailing.html_body):
         assert findings(stored) == []
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_mixed_case_and_encoded_payloads_survive_no_sanitizer(payload):
+    """The same payloads upper-cased and entity-encoded once more (what a filter that matches
+    on text would miss); each sanitizer must still leave nothing executable."""
+    variants = [payload.upper(), payload.swapcase(), payload.replace("<", "<\n")]
+    for name, clean in SANITIZERS.items():
+        for variant in variants:
+            assert findings(clean(variant)) == [], (name, variant)
+
+
+def test_inbound_mail_shows_on_the_timeline_without_payloads(web_client, admin, db):
+    # given a contact, and a message from them carrying every payload in its HTML part
+    contact = make_contact(owner=admin, email="mallory@evil.example")
+    mailbox = Mailbox.objects.create(
+        name="Sales", host="127.0.0.1", username="sales@crm.example", uidvalidity=7
+    )
+    raw = html_mail("<p>Hello</p>" + "".join(PAYLOADS), message_id="<xss@evil.example>")
+
+    # when the mailbox poll ingests it
+    assert message_ingest(mailbox=mailbox, uidvalidity=7, uid=1, raw=raw)
+
+    # then the logged interaction and the contact's timeline hold nothing executable
+    note = Interaction.objects.get(message_id="<xss@evil.example>")
+    assert "Hello" in note.body and findings(note.body) == []
+    url = reverse("timeline_panel", args=["contact", contact.pk])
+    response = web_client(admin).get(url)
+    assert response.status_code == 200
+    assert findings(response.content.decode(), page=True) == []
+
+
+def test_campaign_preview_cleans_a_stored_body_and_is_sandboxed(web_client, admin, db):
+    # given a mailing whose HTML body holds every payload, written around the service
+    contact = make_contact(owner=admin, first_name="<img src=x onerror=alert(1)>")
+    mailing = mailing_create(actor=admin, data={"name": "M", "subject": "S", "html_body": "x"})
+    body = "<p>Hi {{ contact.first_name }}</p>" + "".join(PAYLOADS)
+    Mailing.objects.filter(pk=mailing.pk).update(html_body=body)
+
+    # when its preview is shown for the contact
+    url = reverse("mailing_preview", args=[mailing.pk]) + f"?contact={contact.pk}"
+    response = web_client(admin).get(url)
+
+    # then the page has no payload left, and its own policy forbids scripts anyway
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Hi &lt;img" in html
+    assert findings(html, page=True) == []
+    policy = response["Content-Security-Policy"]
+    assert policy.startswith("sandbox;") and "default-src 'none'" in policy
