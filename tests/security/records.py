@@ -87,7 +87,6 @@ def _stored_upload(marker: str) -> str:
 SPECIAL_VALUES: dict[str, Callable[[str], Any]] = {
     "dataquality.ImportJob.file_path": _stored_upload,
     "dataquality.ImportJob.record_type": lambda marker: "contact",
-    "segments.Segment.rules": lambda marker: {"all": []},
 }
 
 
