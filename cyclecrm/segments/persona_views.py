@@ -22,7 +22,8 @@ PERSONAS_SHOWN = 100
 def persona_list(request: HttpRequest) -> HttpResponse:
     actor = request.user
     personas = list(selectors.persona_list(actor=actor)[:PERSONAS_SHOWN])
-    rows = [(p, selectors.persona_segment_size(actor=actor, persona=p)) for p in personas]
+    segments = selectors.persona_segments(actor=actor, personas=personas)
+    rows = [(p, segments[p.pk]) for p in personas]
     can_create = access.level(actor, Persona.record_type, Action.CREATE) != Level.NONE
     return render(request, "segments/persona_list.html", {"rows": rows, "can_create": can_create})
 

@@ -1,16 +1,17 @@
 """Reads for segments. Members are always contacts the reader may read: the compiled rules (or
 the static list) narrow `access.restrict(Contact)`, never widen it."""
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from cyclecrm.contacts.models import Contact
-from cyclecrm.core.errors import NotFound
+from cyclecrm.core.errors import Forbidden, NotFound
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, User
-from cyclecrm.segments.models import Persona, Segment
-from cyclecrm.segments.rules import CompiledRules, compile_rules
+from cyclecrm.segments.models import Persona, Segment, SegmentMember
+from cyclecrm.segments.rules import CompiledRules, RuleError, compile_rules
 
 
 def segment_list(*, actor: User, action: str = Action.READ) -> QuerySet[Segment]:
@@ -86,15 +87,61 @@ def persona_get(*, actor: User, pk: Any, action: str = Action.READ) -> Persona:
     return persona
 
 
+def _member_condition(actor: User, segment: Segment, hidden: frozenset[str]) -> CompiledRules:
+    """The segment's membership as a condition over contacts (static lists: a subquery)."""
+    if segment.is_static:
+        members = SegmentMember.objects.filter(segment=segment).values("contact_id")
+        return CompiledRules(Q(pk__in=members))
+    return compile_rules(segment.rules, hidden=hidden)
+
+
+def segment_sizes(*, actor: User, segments: Iterable[Segment]) -> dict[int, int | None]:
+    """The members the actor may read of each segment, counted in ONE aggregate query.
+
+    None for a segment whose rules cannot be evaluated for this actor (they test a field hidden
+    from them, or one removed since): a list of many segments must not fail for one."""
+    hidden = hidden_contact_fields(actor)
+    sizes: dict[int, int | None] = {}
+    aliases: dict[str, Any] = {}
+    counts: dict[str, Count] = {}
+    for segment in segments:
+        try:
+            compiled = _member_condition(actor, segment, hidden)
+        except (RuleError, Forbidden):
+            sizes[segment.pk] = None
+            continue
+        aliases.update(compiled.annotations)  # one name per field: the same expression
+        counts[f"size_{segment.pk}"] = Count("pk", filter=compiled.condition, distinct=True)
+    if counts:
+        row = visible_contacts(actor=actor).alias(**aliases).aggregate(**counts)
+        sizes.update({int(name.removeprefix("size_")): value for name, value in row.items()})
+    return sizes
+
+
+class PersonaSegment(NamedTuple):
+    """A persona's segment as the reader sees it: None when they may not read it (its name is
+    not shown either), with its live size (None as well when it cannot be evaluated)."""
+
+    segment: Segment | None
+    size: int | None
+
+
+def persona_segments(*, actor: User, personas: Iterable[Persona]) -> dict[int, PersonaSegment]:
+    """Per persona id, its segment as the actor sees it; two queries whatever the number of
+    personas (the readable segments, then one aggregate of their sizes)."""
+    personas = list(personas)
+    wanted = {p.segment_id for p in personas if p.segment_id is not None}
+    readable = {s.pk: s for s in segment_list(actor=actor).filter(pk__in=wanted)} if wanted else {}
+    sizes = segment_sizes(actor=actor, segments=readable.values())
+    return {
+        p.pk: PersonaSegment(readable.get(p.segment_id), sizes.get(p.segment_id)) for p in personas
+    }
+
+
 def persona_segment_size(*, actor: User, persona: Persona) -> int | None:
     """The live size of the persona's segment as the actor sees it; None without a segment
     or when the actor may not read the segment."""
-    if persona.segment_id is None:
-        return None
-    segment = segment_list(actor=actor).filter(pk=persona.segment_id).first()
-    if segment is None:
-        return None
-    return segment_members(actor=actor, segment=segment).count()
+    return persona_segments(actor=actor, personas=[persona])[persona.pk].size
 
 
 NPS_WINDOW_DAYS = 365

@@ -85,11 +85,36 @@ API_UNSCOPED: dict[str, str] = {
     "intelligence/clusters/{number}/segment": "a cluster number of the last model run",
     "intelligence/models/{kind}": "a model kind, no row",
     "lead-grades/{id}": "configuration without owner, readable by every role",
-    "loyalty/redemptions/{id}": "child row of a loyalty member",
-    "loyalty/rewards/{id}": "child row of a loyalty program",
-    "onboardings/{id}": "child row of an opportunity",
     "public/": "public endpoint authorised by a signed token",
-    "referrals/{id}": "child row of a referring contact",
+}
+
+# Child rows outside the registry (tests/security/children.py): the path parameter (API) or
+# route argument (web) after the parent's id that names one, and the child kind.
+NESTED_CHILDREN: dict[str, str] = {
+    "share_id": "share",
+    "cost_id": "campaign_cost",
+    "link_id": "utm_link",
+    "article_id": "case_article",
+    "rule_id": "earning_rule",
+    "tier_id": "tier",
+    "stage_id": "stage",
+    "stage_pk": "stage",
+    "product_id": "price_entry",
+    "enrollment_id": "enrollment",
+    "step_id": "sequence_step",
+    "delivery_id": "delivery",
+}
+# Children reached by their own id: the API path prefix, or the web route name (regex).
+API_CHILD_ROUTES: dict[str, str] = {
+    "onboardings/{id}": "onboarding",
+    "loyalty/rewards/{id}": "reward",
+    "loyalty/redemptions/{id}": "redemption",
+    "referrals/{id}": "referral",
+}
+UI_CHILD_ROUTES: dict[str, str] = {
+    r"loyalty_reward_(edit|delete)$": "reward",
+    r"loyalty_redemption_action$": "redemption",
+    r"loyalty_member_(detail|statement|redeem|send_statement)$": "member",
 }
 
 
@@ -99,6 +124,8 @@ class Operation:
     path: str
     type_key: str | None  # the type the first path parameter names; None: no id probed
     param: str | None  # that parameter's name
+    child: str | None = None  # the child kind a parameter names (see NESTED_CHILDREN)
+    child_param: str | None = None  # that parameter's name
 
     @property
     def label(self) -> str:
@@ -116,12 +143,19 @@ def classify_api(method: str, path: str) -> Operation | None:
     param = _first_param(rest)
     if param is None:
         return Operation(method, path, None, None)
+    for prefix, child in API_CHILD_ROUTES.items():
+        if rest.startswith(prefix):
+            return Operation(method, path, None, None, child, "id")
     if any(rest.startswith(prefix) for prefix in API_UNSCOPED):
         return Operation(method, path, None, None)
     if param in API_PARAMS:
         return Operation(method, path, API_PARAMS[param], param)
     head = rest.split("/{", 1)[0]
     if param == "id" and head in API_COLLECTIONS:
+        nested = [name for name in re.findall(r"\{(\w+)\}", rest) if name in NESTED_CHILDREN]
+        if nested:
+            child = NESTED_CHILDREN[nested[0]]
+            return Operation(method, path, API_COLLECTIONS[head], param, child, nested[0])
         return Operation(method, path, API_COLLECTIONS[head], param)
     return None
 
@@ -146,9 +180,6 @@ def api_operations(schema: dict) -> tuple[list[Operation], list[str]]:
 UI_ROUTES: list[tuple[str, str | None]] = [
     (r"lead_grade_", None),  # configuration readable by everyone
     (r"exchange_rate_", None),  # configuration readable by everyone
-    (r"loyalty_reward_(edit|delete)$", None),  # child of a loyalty program
-    (r"loyalty_redemption_action$", None),  # child of a loyalty member
-    (r"loyalty_member_(detail|statement|redeem|send_statement)$", None),  # member row
     (r"duplicate_merge", None),  # a merge log row; undo re-checks the records
     (r"full_export_download$", None),  # the requester's own export
     (r"saved_view_", None),  # the user's own saved list views
@@ -213,6 +244,16 @@ class Route:
     int_args: tuple[str, ...]
     str_args: tuple[str, ...]
     type_key: str | None
+    child: str | None = None  # the child kind the first (own id) or second argument names
+    child_arg: str | None = None  # that argument
+
+    def child_url(self, parent: int, child: int, kind: str = "") -> str:
+        """The path with the parent's id (when nested) and the child's id."""
+        values = {name: "999999999" for name in self.int_args}
+        values[self.int_args[0]] = str(parent)
+        values[self.child_arg or self.int_args[0]] = str(child)
+        values.update({name: kind or "x" for name in self.str_args})
+        return "/" + self.pattern.format(**values)
 
     def url(self, first: int, kind: str = "") -> str:
         """The path with the first integer argument `first`, the others absent ids."""
@@ -267,9 +308,16 @@ def ui_routes() -> tuple[list[Route], list[str]]:
         if not ints:
             known.append(Route(name, pattern, ints, strs, None))
             continue
+        own = [child for regex, child in UI_CHILD_ROUTES.items() if re.match(regex, name)]
+        if own:
+            known.append(Route(name, pattern, ints, strs, None, own[0], ints[0]))
+            continue
         for regex, type_key in UI_ROUTES:
             if re.match(regex, name):
-                known.append(Route(name, pattern, ints, strs, type_key))
+                nested = [arg for arg in ints[1:] if arg in NESTED_CHILDREN]
+                child = NESTED_CHILDREN[nested[0]] if nested else None
+                arg = nested[0] if nested else None
+                known.append(Route(name, pattern, ints, strs, type_key, child, arg))
                 break
         else:
             unknown.append(f"{name} ({raw})")

@@ -83,11 +83,37 @@ def _stored_upload(marker: str) -> str:
     return f"matrix/{name}"
 
 
-# Fields whose value must mean something outside the row ("app_label.Model.field").
+# Fields whose value must mean something outside the row ("app_label.Model.field"), so the row
+# is one its service would accept: the matrix's write probes update rows with valid bodies, and
+# a row its own update refuses (422) would hide whether the permission check ran first.
 SPECIAL_VALUES: dict[str, Callable[[str], Any]] = {
     "dataquality.ImportJob.file_path": _stored_upload,
     "dataquality.ImportJob.record_type": lambda marker: "contact",
-    "segments.Segment.rules": lambda marker: {"all": []},
+    "leads.CaptureForm.fields": lambda marker: ["email"],
+    "leads.ScoringRule.category": lambda marker: "engagement",
+    "leads.ScoringRule.field": lambda marker: "engagement.visits",
+    "leads.ScoringRule.value": lambda marker: 1,
+    "loyalty.EarningRule.points_per_unit": lambda marker: decimal.Decimal("1"),
+    "integrations.Mailbox.password_env": lambda marker: "CYCLECRM_MATRIX_MAILBOX_PASSWORD",
+    "automation.WebhookSubscription.events": lambda marker: ["contact.created"],
+    "automation.WorkflowRule.record_type_key": lambda marker: "contact",
+    "automation.WorkflowRule.actions": lambda marker: [
+        {"type": "add_tag", "params": {"tag": "matrix"}}
+    ],
+    "nurture.SequenceStep.config": lambda marker: {"subject": marker, "body": marker},
+}
+
+
+def _link_contact(row: Any, owner: User, team: Team | None) -> None:
+    if row.contact_id is None:
+        row.contact = _related_row(row._meta.get_field("contact"), owner=owner, team=team)
+        row.save(update_fields=["contact"])
+
+
+# What a row needs beyond its fields (a many-to-many, a reference the service requires).
+AFTER_CREATE: dict[str, Callable[[Any, User, Team | None], None]] = {
+    "leads.AssignmentRule": lambda row, owner, team: row.assignees.add(owner),
+    "activities.Interaction": _link_contact,
 }
 
 
@@ -136,7 +162,11 @@ def make_row(
         elif _wants_value(field):
             values[field.name] = _plain_value(field, marker)
     values.update(given)
-    return model._default_manager.create(**values)
+    row = model._default_manager.create(**values)
+    after = AFTER_CREATE.get(model._meta.label)
+    if after is not None:
+        after(row, owner, team)
+    return row
 
 
 def _related_row(field: models.Field, *, owner: User, team: Team | None) -> Any:

@@ -33,9 +33,10 @@ from cyclecrm.analytics.kpis.scope import (
     to_days,
 )
 from cyclecrm.contacts.models import Contact, LifecycleStage
+from cyclecrm.identity import access
 from cyclecrm.identity.models import User
 from cyclecrm.pipeline.analytics import open_opportunities, slowest_stage, stage_stays
-from cyclecrm.pipeline.models import Stage, StageChange, StageKind
+from cyclecrm.pipeline.models import Pipeline, Stage, StageChange, StageKind
 
 # -- open pipeline ------------------------------------------------------------------------------
 
@@ -44,10 +45,13 @@ def _open(actor: User, q: KpiQuery) -> QuerySet:
     return open_opportunities(opportunities(actor, q), today=timezone.localdate())
 
 
-def _open_stages(q: KpiQuery) -> list[Stage]:
+def _open_stages(actor: User, q: KpiQuery) -> list[Stage]:
     """The open stages a stage grouping lists (those of the pipeline filter, else of active
-    pipelines), in pipeline and stage order."""
-    stages = Stage.objects.filter(kind=StageKind.OPEN).select_related("pipeline")
+    pipelines), in pipeline and stage order; only of pipelines the actor may read (the labels
+    name the pipeline)."""
+    pipelines = access.restrict(Pipeline.objects.all(), actor).values("pk")
+    stages = Stage.objects.filter(kind=StageKind.OPEN, pipeline__in=pipelines)
+    stages = stages.select_related("pipeline")
     if q.pipeline is not None:
         stages = stages.filter(pipeline_id=q.pipeline)
     else:
@@ -59,9 +63,9 @@ def _stage_label(stage: Stage, q: KpiQuery) -> str:
     return stage.name if q.pipeline is not None else f"{stage.pipeline.name} · {stage.name}"
 
 
-def _by_stage(rows: QuerySet, q: KpiQuery) -> tuple[list[Stage], dict[int, dict]]:
+def _by_stage(actor: User, rows: QuerySet, q: KpiQuery) -> tuple[list[Stage], dict[int, dict]]:
     found = {row["stage_id"]: row for row in rows.values("stage_id").annotate(**_sums())}
-    stages = _open_stages(q)
+    stages = _open_stages(actor, q)
     known = {stage.pk for stage in stages}
     if set(found) - known:  # stages of inactive pipelines that still hold deals
         extra = Stage.objects.filter(pk__in=set(found) - known).select_related("pipeline")
@@ -82,7 +86,7 @@ def _pipeline_sum(actor: User, q: KpiQuery, field: str) -> Result:
     rows = _open(actor, q)
     base = opportunity_drill(q, status="open")
     if q.dimension == "stage":
-        stages, found = _by_stage(rows, q)
+        stages, found = _by_stage(actor, rows, q)
         groups = [
             Group(
                 key=str(stage.pk),
@@ -188,7 +192,7 @@ def weighted_pipeline(actor: User, q: KpiQuery) -> Result:
 )
 def stage_distribution(actor: User, q: KpiQuery) -> Result:
     rows = _open(actor, q)
-    stages, found = _by_stage(rows, q)
+    stages, found = _by_stage(actor, rows, q)
     total = sum(row["n"] for row in found.values())
     if not total:
         return Result(value=None, no_data="There are no open opportunities.")

@@ -8,7 +8,7 @@ import pytest
 
 from cyclecrm.analytics.models import Quota
 from cyclecrm.analytics.tests.kpi_helpers import at, kpi
-from cyclecrm.core.testing.factories import make_account, make_contact
+from cyclecrm.core.testing.factories import make_account, make_contact, make_user
 from cyclecrm.pipeline.models import ExchangeRate, Onboarding, StageChange
 from cyclecrm.pipeline.tests.factories import make_opportunity, make_pipeline, stage
 
@@ -400,3 +400,13 @@ def test_query_count_does_not_grow_with_the_data(
     more_deals()
     assert _queries(client) == before
     assert max(before.values()) <= 15
+
+
+def test_stage_groups_list_only_pipelines_the_reader_may_read(api_client, teams, pipeline):
+    """A stage grouping's labels name the pipeline: a user who may not read pipelines (no
+    role) got every active pipeline's stages listed (found by the permission matrix)."""
+    nobody = make_user("nobody", teams=[teams["north"]])
+
+    for name in ("pipeline_value", "stage_distribution"):
+        body = kpi(api_client(nobody), name, group_by="stage")
+        assert "Sales" not in str(body), name

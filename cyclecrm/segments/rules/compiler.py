@@ -45,6 +45,9 @@ CONDITION_KEYS = {"field", "op", "value"}
 NOT_A_GROUP = 'Use a group: {"all": [...]}, {"any": [...]} or {"not": {...}}.'
 EVERYTHING = Q(pk__isnull=False)
 NOTHING = Q(pk__in=[])
+# "No rules": `{}` (a segment's stored default, what a builder without conditions sends) means
+# the same as `{"all": []}`: every contact the reader may see, never an error.
+NO_RULES: dict[str, list] = {"all": []}
 
 
 class RuleError(ValidationFailed):
@@ -147,7 +150,7 @@ def compile_rules(
     `fields` resolves a field key to its spec: the contact catalog by default; automation passes
     the catalog of another record type (see docs/adr/0014)."""
     compiler = _Compiler(hidden, fields)
-    condition = compiler.group(rules, prefix, 1)
+    condition = compiler.group(NO_RULES if rules == {} else rules, prefix, 1)
     if compiler.errors:
         raise RuleError(fields=compiler.errors)
     if compiler.hidden_paths:

@@ -89,3 +89,57 @@ def test_persona_figures_aggregate_the_segment_members(api_client, web_client, m
     assert figures["churn_rate"] is None
     assert missing.status_code == 404
     assert 'id="persona-aov">683.33<' in page and 'id="persona-nps">-33.3<' in page
+
+
+def test_no_rules_means_every_contact_the_reader_may_read(
+    api_client, web_client, marketer, rep_a, people
+):
+    """A dynamic segment stored with `{}` (the model default) is not an error anywhere: it
+    matches every contact the reader may read, like `{"all": []}` (the /personas/ page used to
+    answer 500)."""
+    make_contact(rep_a, last_name="Own")
+    everyone = Segment.objects.create(name="Everyone", rules={}, owner=marketer, team=None)
+    Persona.objects.create(name="Anybody", segment=everyone, owner=marketer)
+
+    page = web_client(marketer).get("/personas/")
+    listed = api_client(marketer).get("/api/v1/personas").json()["items"]
+    preview = api_client(rep_a).post("/api/v1/segments/preview", {"rules": {}}, content_type=JSON)
+
+    assert page.status_code == 200
+    assert listed[0]["segment_size"] == 4
+    assert preview.status_code == 200 and preview.json() == {"count": 1}
+
+
+def test_persona_list_counts_segments_in_constant_queries(
+    web_client, api_client, marketer, people, django_assert_max_num_queries
+):
+    def add_personas(count: int) -> None:
+        for n in range(count):
+            segment = Segment.objects.create(name=f"S{n}", rules=GERMANS, owner=marketer)
+            Persona.objects.create(name=f"P{n}", segment=segment, owner=marketer)
+
+    add_personas(2)
+    client, api = web_client(marketer), api_client(marketer)
+    client.get("/personas/")  # warm the session and permission caches
+    api.get("/api/v1/personas")
+    with django_assert_max_num_queries(30) as few:
+        client.get("/personas/")
+    with django_assert_max_num_queries(30) as few_api:
+        api.get("/api/v1/personas")
+    add_personas(8)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/personas/").content.decode()
+    with django_assert_max_num_queries(len(few_api.captured_queries)):
+        items = api.get("/api/v1/personas").json()["items"]
+
+    assert page.count("<td>2</td>") == 10
+    assert [item["segment_size"] for item in items] == [2] * 10
+
+
+def test_persona_list_hides_the_name_of_a_segment_the_reader_may_not_read(web_client, rep_a, rep_b):
+    secret = Segment.objects.create(name="Zq secret segment", rules=GERMANS, owner=rep_b)
+    Persona.objects.create(name="Shared persona", segment=secret, owner=rep_a)
+
+    page = web_client(rep_a).get("/personas/").content.decode()
+
+    assert "Shared persona" in page and "Zq secret segment" not in page
