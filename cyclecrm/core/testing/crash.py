@@ -68,6 +68,15 @@ class Site:
         with sqlite3.connect(self.sqlite_file, timeout=30) as db:
             return db.execute(sql, params).fetchall()
 
+    def execute(self, sql: str, params: tuple = ()) -> None:
+        """Run a statement that returns no rows on the site's database, committed."""
+        if self.database:
+            with psycopg.connect(**_pg_params(self.database), autocommit=True) as db:
+                db.execute(sql.replace("?", "%s"), params)
+            return
+        with sqlite3.connect(self.sqlite_file, timeout=30) as db:
+            db.execute(sql, params)
+
     def value(self, sql: str, params: tuple = ()) -> Any:
         rows = self.rows(sql, params)
         return rows[0][0] if rows else None
