@@ -5,6 +5,7 @@ run. A run whose worker died after its actions committed but before its job was 
 act a second time: the run row, keyed by the job's task id, commits with the actions."""
 
 import socket
+import sqlite3
 
 import pytest
 
@@ -16,8 +17,11 @@ from cyclecrm.jobs.models import Job
 pytestmark = pytest.mark.django_db(transaction=True)
 
 RECORDS = 120
+# Several actions per run, so that a kill lands inside a run far more often than in the short
+# step between Huey taking a task off the queue and its job being recorded `running` (a kill
+# there loses the task: a gap of ADR 0033 this test does not cover, docs/operations.md).
 ACTIONS = [
-    {"type": "create_task", "params": {"title": "Welcome call"}},
+    *({"type": "create_task", "params": {"title": title}} for title in ("Call", "Mail", "Visit")),
     {"type": "add_tag", "params": {"tag": "welcomed"}},
 ]
 RUNS = "SELECT COUNT(*) FROM automation_workflowrun"
@@ -52,12 +56,29 @@ def _tables(site) -> dict[str, list[tuple]]:
     return {name: [tuple(map(str, row)) for row in site.rows(sql)] for name, sql in TABLES.items()}
 
 
+LOST = "SELECT COUNT(*) FROM jobs_job WHERE state = 'queued' AND attempts = 0"
+
+
+def _lost_in_dequeue_gap(site) -> bool:
+    """The queue is empty, yet a job was never recorded running: the kill landed between Huey
+    taking its task off the queue and the `executing` receiver's commit (ADR 0033 gap)."""
+    with sqlite3.connect(site.queue_file, timeout=30) as queue:
+        empty = queue.execute("SELECT COUNT(*) FROM task").fetchone()[0] == 0
+    return empty and site.value(LOST) > 0
+
+
 def _run_all(site, name: str, finished: int = RECORDS) -> None:
     worker = Worker(site, name)
     try:
-        wait_until(lambda: site.value(FINISHED) == finished, f"{finished} finished runs", worker)
+        wait_until(
+            lambda: site.value(FINISHED) == finished or _lost_in_dequeue_gap(site),
+            f"{finished} finished runs",
+            worker,
+        )
     finally:
         worker.stop()
+    if site.value(FINISHED) != finished:
+        pytest.xfail("the kill landed in the dequeue gap: a lost task (docs/operations.md)")
 
 
 def test_killed_rule_runs_resume_and_act_once_per_record(admin, tmp_path):
@@ -89,7 +110,7 @@ def test_killed_rule_runs_resume_and_act_once_per_record(admin, tmp_path):
         # then each record was acted on once, exactly as in the undisturbed run
         crashed, undisturbed = _tables(site), _tables(clean)
         assert crashed == undisturbed
-        assert len(crashed["tasks"]) == RECORDS and crashed["tagged"] == [(str(RECORDS),)]
+        assert len(crashed["tasks"]) == 3 * RECORDS and crashed["tagged"] == [(str(RECORDS),)]
         assert job_state(site, task_ids[0])[:3] == ("finished", 2, 1)
         assert {job_state(site, task_id)[0] for task_id in task_ids} == {"finished"}
     finally:
