@@ -70,10 +70,21 @@ class WorkflowRun(models.Model):
     dry_run = models.BooleanField(default=False)
     started_at = models.DateTimeField(default=timezone.now)
     duration_ms = models.PositiveIntegerField(default=0)
+    # The id of the `run_rule` job that made this run ("" for runs outside a job): a job run
+    # again (resumed after its worker was killed, a stray second queue message) finds its run
+    # here and acts no more. Written in the transaction of the run's actions (engine.py).
+    job_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["rule", "id"], name="automation_run_rule_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job_key"],
+                condition=~models.Q(job_key=""),
+                name="automation_run_job_key_uniq",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule_id}:{self.record_type_key}:{self.object_id}:{self.outcome}"

@@ -3,22 +3,30 @@
 from typing import Any
 
 from huey import crontab
+from huey.api import Task
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from cyclecrm.automation.services.engine import rule_run, schedule_run_due
 from cyclecrm.automation.services.webhooks import deliveries_retry_due, delivery_attempt
 
 
-@db_task()
+@db_task(context=True)
 def run_rule(
-    rule_id: int, object_id: int, event: str, data: dict[str, Any], chain: list[list[Any]]
+    rule_id: int,
+    object_id: int,
+    event: str,
+    data: dict[str, Any],
+    chain: list[list[Any]],
+    task: Task | None = None,
 ) -> None:
+    """The task id keys the run (engine.rule_run): however often the job runs, it acts once."""
     rule_run(
         rule_id=rule_id,
         object_id=object_id,
         event=event,
         event_data=data,
         chain=tuple((int(a), str(b), int(c)) for a, b, c in chain),
+        job_key=task.id if task is not None else "",
     )
 
 

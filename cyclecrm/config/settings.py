@@ -379,6 +379,11 @@ CYCLECRM = {
     # How long ended job records are kept (failed ones longer, to be looked into).
     "JOBS_KEEP_DAYS": env_int("CYCLECRM_JOBS_KEEP_DAYS", default=7),
     "JOBS_KEEP_FAILED_DAYS": env_int("CYCLECRM_JOBS_KEEP_FAILED_DAYS", default=30),
+    # This machine's name in job records (default: the host name); unique per machine.
+    "NODE_NAME": os.environ.get("CYCLECRM_NODE_NAME", ""),
+    # A running job's lease: its worker renews it every third of this; a job whose lease ran
+    # out on another machine is taken over by a live worker (jobs/recovery.py; ADR 0035).
+    "JOB_LEASE_SECONDS": env_int("CYCLECRM_JOB_LEASE_SECONDS", default=120),
     # Where `cyclecrm backup`/`restore` find pg_dump, pg_restore and psql (empty: the newest
     # /usr/lib/postgresql/<version>/bin, then the PATH). See docs/operations.md.
     "PG_BIN_DIR": os.environ.get("CYCLECRM_PG_BIN_DIR", ""),

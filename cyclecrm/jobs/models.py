@@ -50,6 +50,9 @@ class Job(models.Model):
     # The consumer process that ran the last attempt, "host/pid/start" (recovery.py): a
     # restarted worker resumes the running jobs of a process of its host that is gone.
     worker = models.CharField(max_length=200, blank=True)
+    # Until when `worker` holds the running job: renewed by that worker's heartbeat; once past,
+    # a worker of another machine may take the job over (recovery.py). Null when not running.
+    lease_expires = models.DateTimeField(null=True, blank=True)
     # How often a restarted worker put the job back on the queue after its worker died.
     resumes = models.PositiveIntegerField(default=0)
     retry_of = models.ForeignKey(

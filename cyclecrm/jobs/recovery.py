@@ -9,16 +9,25 @@ arguments, so the same job record continues (jobs are idempotent: a run after a 
 finishes the work without repeating it). A periodic job is not re-run (its next tick comes); a
 job without recorded arguments, marked `resume=False`, or resumed `RESUME_LIMIT` times already
 (it may be what kills the worker) is marked failed with the reason instead.
+
+Across machines (several workers on one PostgreSQL and Redis) a process of another host cannot
+be looked up, so a running job also holds a lease (`Job.lease_expires`, ADR 0035): its worker's
+heartbeat thread renews the leases of the jobs it runs every third of `JOB_LEASE_SECONDS` and
+sweeps; a job of another machine is taken over only once its lease has run out, so the job of
+a live worker, which keeps renewing, is never taken.
 """
 
+import datetime as dt
 import logging
 import os
 import socket
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import DatabaseError
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections
 from django.db.models import F
 from django.utils import timezone
 from huey.api import Huey, Task
@@ -51,23 +60,36 @@ def _start_mark(pid: int) -> str | None:
     return "Z" if fields[0] == "Z" else fields[19]
 
 
+def node_name() -> str:
+    """This machine in worker names: CYCLECRM_NODE_NAME, else the host name."""
+    return settings.CYCLECRM.get("NODE_NAME") or socket.gethostname()
+
+
+def lease_seconds() -> int:
+    return max(int(settings.CYCLECRM.get("JOB_LEASE_SECONDS") or 120), 3)
+
+
+def lease_until(now: dt.datetime | None = None) -> dt.datetime:
+    return (now or timezone.now()) + dt.timedelta(seconds=lease_seconds())
+
+
 def worker_name() -> str:
-    """This process as a job's worker: "host/pid/start" (start: /proc start time, or a random
+    """This process as a job's worker: "node/pid/start" (start: /proc start time, or a random
     token where there is no /proc)."""
     pid = os.getpid()
     if _identity["pid"] != pid:
         start = _start_mark(pid) or uuid.uuid4().hex[:12]
-        _identity.update(pid=pid, name=f"{socket.gethostname()}/{pid}/{start}")
+        _identity.update(pid=pid, name=f"{node_name()}/{pid}/{start}")
     return str(_identity["name"])
 
 
 def worker_gone(name: str) -> bool:
     """Whether the consumer process `name` is surely dead: it ran on this host and its pid is
     free, a zombie, or another process now (a different start time). A process of another host
-    is never judged here (that host's worker sweeps it when it starts again)."""
+    is never judged here (its lease is, see `_reclaimable`)."""
     host, _, rest = name.partition("/")
     pid_text, _, start = rest.partition("/")
-    if host != socket.gethostname() or not pid_text.isdigit():
+    if host != node_name() or not pid_text.isdigit():
         return False
     pid = int(pid_text)
     if name == worker_name():
@@ -119,10 +141,20 @@ def jobs_resume_interrupted(*, huey: Huey) -> Sweep:
         return Sweep()
 
 
+def _reclaimable(job: Job, now: dt.datetime) -> bool:
+    """A process of this machine: when it is gone (exact, at once). Of another machine: when
+    its lease ran out (it stopped renewing); a job leased by no one (recorded before leases)
+    is left to its own machine's sweep."""
+    if job.worker.partition("/")[0] == node_name():
+        return worker_gone(job.worker)
+    return job.lease_expires is not None and job.lease_expires < now
+
+
 def _sweep(huey: Huey) -> Sweep:
     sweep = Sweep()
+    now = timezone.now()
     for job in Job.objects.filter(state=JobState.RUNNING).exclude(worker=""):
-        if not worker_gone(job.worker):
+        if not _reclaimable(job, now):
             continue
         task, reason = _rebuild(huey, job)
         if task is None:
@@ -148,11 +180,40 @@ def _sweep(huey: Huey) -> Sweep:
 
 
 def _take_over(job: Job, **fields: object) -> bool:
-    return bool(
-        Job.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=job.worker).update(
-            **fields, worker="", updated_at=timezone.now()
-        )
-    )
+    """Only if the job is still as read: same worker, lease not renewed in between."""
+    taken = Job.objects.filter(
+        pk=job.pk, state=JobState.RUNNING, worker=job.worker, lease_expires=job.lease_expires
+    ).update(**fields, worker="", lease_expires=None, updated_at=timezone.now())
+    return bool(taken)
+
+
+def leases_renew() -> int:
+    """Extend the lease of every job this process is running; how many."""
+    running = Job.objects.filter(state=JobState.RUNNING, worker=worker_name())
+    return running.update(lease_expires=lease_until())
+
+
+class Heartbeat(threading.Thread):
+    """In `cyclecrm worker`: every third of the lease, renew this process's leases, then
+    sweep (so a job of a machine that died is taken over without waiting for a restart)."""
+
+    def __init__(self, huey: Huey) -> None:
+        super().__init__(name="cyclecrm-heartbeat", daemon=True)
+        self.huey = huey
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(lease_seconds() / 3):
+            self.beat()
+
+    def beat(self) -> None:
+        try:
+            close_old_connections()
+            leases_renew()
+        except DatabaseError:
+            logger.exception("Could not renew the leases of the running jobs.")
+            return
+        jobs_resume_interrupted(huey=self.huey)
 
 
 def _rebuild(huey: Huey, job: Job) -> tuple[Task | None, str]:

@@ -25,7 +25,7 @@ from huey.api import Huey, PeriodicTask, Task
 from cyclecrm.core.context import request_id_var
 from cyclecrm.jobs.backoff import apply_backoff
 from cyclecrm.jobs.models import Job, JobState
-from cyclecrm.jobs.recovery import job_ended, skip_finished, worker_name
+from cyclecrm.jobs.recovery import job_ended, lease_until, skip_finished, worker_name
 
 SECRET_NAME = re.compile(r"pass|secret|token|key|credential|auth", re.IGNORECASE)
 ARG_REPR_LIMIT = 80
@@ -157,6 +157,7 @@ def _executing(task: Task) -> None:
         next_attempt_at=None,
         retries_left=task.retries or 0,
         worker=worker_name(),
+        lease_expires=lease_until(),
     )
 
 

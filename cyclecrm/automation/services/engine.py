@@ -13,7 +13,7 @@ import datetime as dt
 import time
 from typing import Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from cyclecrm.automation.actions import ActionContext, action_type
@@ -98,12 +98,20 @@ def rule_run(
     event: str,
     event_data: dict[str, Any] | None = None,
     chain: tuple[ChainLink, ...] = (),
+    job_key: str = "",
 ) -> WorkflowRun | None:
-    """Run one rule on one record and log the run; None when the rule is gone or inactive."""
+    """Run one rule on one record and log the run; None when the rule is gone or inactive.
+
+    `job_key` (the job's task id) makes the run happen once: the run row commits in one
+    transaction with the actions, so a job run again after a crash at any point (a killed
+    worker's job is resumed with the same id, ADR 0033) either finds the row and returns it, or
+    finds nothing of the first attempt and acts. Two attempts at once: the unique key lets one
+    commit, the other is rolled back whole."""
+    if job_key and (done := WorkflowRun.objects.filter(job_key=job_key).first()):
+        return done
     rule = WorkflowRule.objects.select_related("owner").filter(pk=rule_id, active=True).first()
     if rule is None:
         return None
-    started = time.monotonic()
     run = WorkflowRun(
         rule=rule,
         record_type_key=rule.record_type_key,
@@ -111,15 +119,27 @@ def rule_run(
         event=event,
         event_data=event_data or {},
         chain=[list(link) for link in chain],
+        job_key=job_key,
     )
-    link: ChainLink = (rule.pk, rule.record_type_key, object_id)
+    try:
+        with transaction.atomic():
+            _run_logged(rule, run, chain)
+    except IntegrityError:
+        if job_key and (done := WorkflowRun.objects.filter(job_key=job_key).first()):
+            return done
+        raise
+    return run
+
+
+def _run_logged(rule: WorkflowRule, run: WorkflowRun, chain: tuple[ChainLink, ...]) -> None:
+    started = time.monotonic()
+    link: ChainLink = (rule.pk, rule.record_type_key, run.object_id)
     if link in chain or len(chain) >= MAX_CHAIN_DEPTH:
         run.outcome = RunOutcome.LOOP_BLOCKED
     else:
         _execute(rule, run, (*chain, link))
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.save()
-    return run
 
 
 def _execute(rule: WorkflowRule, run: WorkflowRun, chain: tuple[ChainLink, ...]) -> None:

@@ -17,6 +17,7 @@ from cyclecrm.contacts.services import contact_create, contact_update
 from cyclecrm.core.errors import ValidationFailed
 from cyclecrm.core.models import HistoryAction, HistoryEntry
 from cyclecrm.integrations.models import EmailTemplate
+from cyclecrm.jobs.models import Job
 from cyclecrm.leads.capture.testing import make_capture_form, submit_json
 from cyclecrm.leads.models import Lead
 from cyclecrm.leads.tests.factories import make_assignment_rule, make_lead
@@ -372,3 +373,29 @@ def test_other_apps_register_actions(admin, monkeypatch, django_capture_on_commi
 
     # then the handler ran as the rule's owner
     assert enrolled == [(contact.pk, 7, admin.pk)]
+
+
+def test_a_job_run_again_acts_once(admin, django_capture_on_commit_callbacks):
+    # given a rule creating a task, and a contact it has run on as job "t-1"
+    rule = make_rule(admin, actions=[{"type": "create_task", "params": {"title": "Call"}}])
+    contact = contact_create(actor=admin, data={"last_name": "Doe"})
+    arguments = {"rule_id": rule.pk, "object_id": contact.pk, "event": "contact.created"}
+    first = engine.rule_run(**arguments, job_key="t-1")
+
+    # when the same job runs again (resumed after its worker was killed), then another job
+    again = engine.rule_run(**arguments, job_key="t-1")
+    other = engine.rule_run(**arguments, job_key="t-2")
+
+    # then the repeated job found its run and did nothing; the other job is a run of its own
+    assert again.pk == first.pk and other.pk != first.pk
+    assert Task.objects.filter(contact=contact, title="Call").count() == 2
+    assert WorkflowRun.objects.filter(rule=rule, job_key="t-1").count() == 1
+
+
+def test_the_run_job_passes_its_task_id_as_the_key(admin, django_capture_on_commit_callbacks):
+    rule = make_rule(admin)
+    contact = create_contact(admin, django_capture_on_commit_callbacks)
+
+    run = WorkflowRun.objects.get(rule=rule, object_id=contact.pk)
+
+    assert run.job_key and Job.objects.filter(task_id=run.job_key).exists()

@@ -68,6 +68,15 @@ class Site:
         with sqlite3.connect(self.sqlite_file, timeout=30) as db:
             return db.execute(sql, params).fetchall()
 
+    def execute(self, sql: str, params: tuple = ()) -> None:
+        """Run a statement that returns no rows on the site's database, committed."""
+        if self.database:
+            with psycopg.connect(**_pg_params(self.database), autocommit=True) as db:
+                db.execute(sql.replace("?", "%s"), params)
+            return
+        with sqlite3.connect(self.sqlite_file, timeout=30) as db:
+            db.execute(sql, params)
+
     def value(self, sql: str, params: tuple = ()) -> Any:
         rows = self.rows(sql, params)
         return rows[0][0] if rows else None
@@ -92,9 +101,34 @@ class Site:
             db.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.database}"')
         return Site(directory, database=name, env=self.extra_env)
 
+    def fresh(self, directory: Path) -> "Site":
+        """An empty site beside this one: a new data directory and, on PostgreSQL, a new empty
+        database (the restore target of a backup test)."""
+        if directory.exists():
+            shutil.rmtree(directory)
+        if not self.database:
+            return Site(directory, env=self.extra_env)
+        name = f"{self.database}_fresh"
+        with psycopg.connect(**_pg_params("postgres"), autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            db.execute(f'CREATE DATABASE "{name}"')
+        return Site(directory, database=name, env=self.extra_env)
+
+    def run(self, *args: str, timeout: float = WAIT) -> subprocess.CompletedProcess[str]:
+        """`cyclecrm ARGS` on this site, to its end."""
+        return subprocess.run(
+            [sys.executable, "-m", "cyclecrm", *args],
+            cwd=ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
     def drop(self) -> None:
-        """Drop a cloned PostgreSQL database (the test database itself is pytest's)."""
-        if self.database.endswith("_clean"):
+        """Drop a cloned or fresh PostgreSQL database (the test database itself is pytest's)."""
+        if self.database.endswith(("_clean", "_fresh")):
             with psycopg.connect(**_pg_params("postgres"), autocommit=True) as db:
                 db.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 

@@ -15,6 +15,8 @@ from cyclecrm.dataquality.duplicates.schemas import (
     ClusterFilters,
     ClusterMergeIn,
     ClusterOut,
+    MergeBatchIn,
+    MergeBatchOut,
     MergeOut,
     ScanIn,
     ScanOut,
@@ -94,6 +96,22 @@ def merge_cluster(request: HttpRequest, payload: ClusterMergeIn, id: int = Recor
 def dismiss_cluster(request: HttpRequest, id: int = RecordId) -> Any:
     cluster = selectors.cluster_get(actor=request.auth, pk=id, action=Action.EDIT)
     return services.cluster_dismiss(actor=request.auth, cluster=cluster)
+
+
+@router.post(
+    "/merge-batch",
+    response={202: MergeBatchOut, **error_responses(403, 422)},
+    operation_id="merge_duplicate_clusters_batch",
+    summary="Queue one job merging many open clusters, each into its oldest record",
+    description=(
+        "Returns the job's `task_id` (its record in `GET /jobs`). 422 on `cluster_ids` "
+        "for an id that is not an open cluster you may review. The job skips clusters merged "
+        "or dismissed meanwhile, and a job resumed after a crash merges nothing twice."
+    ),
+)
+def merge_clusters_batch(request: HttpRequest, payload: MergeBatchIn) -> Status:
+    task_id = services.clusters_merge_batch(actor=request.auth, cluster_ids=payload.cluster_ids)
+    return Status(202, {"task_id": task_id, "clusters": len(set(payload.cluster_ids))})
 
 
 @router.post(

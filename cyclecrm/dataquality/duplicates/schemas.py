@@ -82,3 +82,16 @@ class ScanOut(Schema):
     threshold: float
     status: str
     created_at: dt.datetime
+
+
+class MergeBatchIn(InputSchema):
+    cluster_ids: list[int] = Field(
+        min_length=1,
+        max_length=1000,
+        description="Open clusters to merge, each into its oldest record (the lowest id).",
+    )
+
+
+class MergeBatchOut(Schema):
+    task_id: str = Field(description="The background job's id (see /api/v1/jobs).")
+    clusters: int = Field(description="How many clusters the job will merge.")

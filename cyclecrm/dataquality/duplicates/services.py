@@ -61,16 +61,33 @@ def cluster_merge(
     return merges
 
 
-def clusters_merge_batch(*, actor: User, cluster_ids: list[int]) -> None:
-    """Queue a background merge of many clusters, each into its oldest record (the lowest
-    id); the job is `merge_clusters` and skips the clusters that are no longer open."""
+MERGE_BATCH_MAX = 1000
+NO_SUCH_CLUSTERS = "No open cluster you may review with id {ids}."
+
+
+def clusters_merge_batch(*, actor: User, cluster_ids: list[int]) -> str:
+    """Queue a background merge of many open clusters the actor may review, each into its
+    oldest record (the lowest id); returns the job's task id. The job is `merge_clusters`,
+    runs as the actor and skips the clusters no longer open when it reaches them (a resumed or
+    repeated job merges nothing twice). Ids the actor may not see are refused like unknown
+    ones (422 on `cluster_ids`), so they reveal nothing."""
     from cyclecrm.dataquality.duplicates.tasks import merge_clusters
 
     _require_review(actor)
-    if not cluster_ids:
-        raise ValidationFailed(fields={"cluster_ids": ["Choose at least one cluster."]})
     ids = sorted(set(cluster_ids))
-    transaction.on_commit(lambda: merge_clusters(actor.pk, ids))
+    if not ids:
+        raise ValidationFailed(fields={"cluster_ids": ["Choose at least one cluster."]})
+    if len(ids) > MERGE_BATCH_MAX:
+        reason = f"At most {MERGE_BATCH_MAX} clusters per batch."
+        raise ValidationFailed(fields={"cluster_ids": [reason]})
+    rows = DuplicateCluster.objects.filter(pk__in=ids, status=ClusterStatus.OPEN)
+    found = set(access.restrict(rows, actor, Action.EDIT).values_list("pk", flat=True))
+    if missing := [pk for pk in ids if pk not in found]:
+        listed = ", ".join(str(pk) for pk in missing[:10]) + (", ..." if len(missing) > 10 else "")
+        raise ValidationFailed(fields={"cluster_ids": [NO_SUCH_CLUSTERS.format(ids=listed)]})
+    task = merge_clusters.s(actor.pk, ids)
+    transaction.on_commit(lambda: merge_clusters.huey.enqueue(task))
+    return task.id
 
 
 def clusters_merge_run(*, actor: User, cluster_ids: list[int]) -> int:

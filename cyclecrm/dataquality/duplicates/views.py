@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from cyclecrm.core.errors import CrmError
+from cyclecrm.core.errors import CrmError, ValidationFailed
 from cyclecrm.core.pagination import paginate
 from cyclecrm.dataquality.duplicates import selectors, services
 from cyclecrm.dataquality.duplicates.flagging import record_url
@@ -85,6 +85,22 @@ def duplicate_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     except CrmError as exc:
         messages.error(request, exc.message)
     return redirect("duplicate_queue")
+
+
+@crm_view
+@require_POST
+def duplicate_merge_batch(request: HttpRequest) -> HttpResponse:
+    """The queue page's "Merge these clusters" (htmx): the clusters shown, merged by one job.
+    A refusal of the ids (merged meanwhile) is shown in place; no right to review is a 403."""
+    ids = [int(pk) for pk in request.POST.getlist("cluster_ids") if pk.isdigit()]
+    try:
+        services.clusters_merge_batch(actor=request.user, cluster_ids=ids)
+    except ValidationFailed as exc:
+        reasons = [reason for values in exc.fields.values() for reason in values]
+        context = {"error": " ".join([exc.message, *reasons]).strip()}
+    else:
+        context = {"queued": len(set(ids))}
+    return render(request, "dataquality/duplicates/_merge_batch.html", context)
 
 
 @crm_view

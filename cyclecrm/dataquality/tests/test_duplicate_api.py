@@ -1,6 +1,7 @@
 """The API flags likely duplicates (409 unless force) and runs the review queue: list,
 cluster, merge, undo, dismiss, with the duplicate right and record rights."""
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -9,7 +10,9 @@ from cyclecrm.contacts.models import Contact
 from cyclecrm.core.testing.factories import make_contact
 from cyclecrm.dataquality.duplicates.flagging import flag_for_review
 from cyclecrm.dataquality.duplicates.matching import Candidate
-from cyclecrm.dataquality.models import DuplicateCluster
+from cyclecrm.dataquality.models import DuplicateCluster, MergeRecord
+from cyclecrm.integrations.tests.conftest import huey_immediate  # noqa: F401 (fixture)
+from cyclecrm.jobs.models import Job
 
 ANN = {"first_name": "Ann", "last_name": "Lee", "email": "ann.lee@example.com"}
 
@@ -132,3 +135,83 @@ def test_dismiss_and_rights(admin, rep_a, rep_b, api_client):
     assert dismissed.status_code == 200
     assert dismissed.json()["status"] == "dismissed"
     assert api_client(admin).get("/api/v1/duplicates/clusters").json()["items"] == []
+
+
+def _pairs(admin, count: int) -> list[DuplicateCluster]:
+    clusters = []
+    for n in range(count):
+        survivor = make_contact(admin, first_name=f"Ann{n}", last_name="Lee")
+        merged = make_contact(admin, first_name=f"Anne{n}", last_name="Lee")
+        Task.objects.create(title=f"Call {n}", contact=merged)
+        clusters.append(_cluster(survivor, merged))
+    return clusters
+
+
+BATCH = "/api/v1/duplicates/merge-batch"
+
+
+@pytest.mark.usefixtures("huey_immediate")
+def test_merge_batch_queues_one_job_that_merges_each_cluster(
+    admin, api_client, django_capture_on_commit_callbacks
+):
+    # given three open clusters
+    clusters = _pairs(admin, 3)
+    ids = [cluster.pk for cluster in clusters]
+
+    # when a batch merge of two of them is asked for
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client(admin).post(
+            BATCH, {"cluster_ids": ids[:2]}, content_type="application/json"
+        )
+
+    # then one job ran and merged those two, each into its oldest record, and not the third
+    assert response.status_code == 202, response.json()
+    body = response.json()
+    assert body["clusters"] == 2
+    job = Job.objects.get(task_id=body["task_id"])
+    assert (job.task_name.rpartition(".")[2], job.state) == ("merge_clusters", "finished")
+    statuses = dict(DuplicateCluster.objects.values_list("pk", "status"))
+    assert [statuses[pk] for pk in ids] == ["merged", "merged", "open"]
+    assert MergeRecord.objects.count() == 2
+    assert Contact.objects.count() == 4
+    assert {task.contact.first_name for task in Task.objects.all()} == {"Ann0", "Ann1", "Anne2"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ({"cluster_ids": []}, "at least 1"),
+        ({"cluster_ids": [999_999]}, "No open cluster you may review with id 999999."),
+        ({"cluster_ids": "1,2"}, "valid list"),
+    ],
+)
+def test_merge_batch_refuses_bad_input_and_queues_nothing(admin, api_client, payload, reason):
+    _pairs(admin, 1)
+    response = api_client(admin).post(BATCH, payload, content_type="application/json")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert reason in " ".join(error["fields"]["cluster_ids"])
+    assert not Job.objects.exists()
+
+
+def test_merge_batch_of_a_closed_cluster_is_refused(admin, api_client):
+    [cluster] = _pairs(admin, 1)
+    dismissed = api_client(admin).post(f"/api/v1/duplicates/clusters/{cluster.pk}/dismiss")
+    assert dismissed.status_code == 200
+    response = api_client(admin).post(
+        BATCH, {"cluster_ids": [cluster.pk]}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert f"id {cluster.pk}" in response.json()["error"]["fields"]["cluster_ids"][0]
+    assert not Job.objects.exists()
+
+
+def test_merge_batch_needs_the_review_right(admin, rep_a, api_client):
+    [cluster] = _pairs(admin, 1)
+    response = api_client(rep_a).post(
+        BATCH, {"cluster_ids": [cluster.pk]}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+    assert not Job.objects.exists()
+    assert DuplicateCluster.objects.get().status == "open"

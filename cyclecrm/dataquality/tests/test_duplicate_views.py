@@ -1,7 +1,11 @@
 """The review pages: the queue (query count independent of its length), a cluster compared
 field by field, merge with a picked value, undo, not duplicates, scan now."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from cyclecrm.activities.models import Task
@@ -70,3 +74,47 @@ def test_dismiss_scan_and_rights(admin, rep_a, web_client):
     assert DuplicateCluster.objects.get().status == "dismissed"
     client.post("/duplicates/scan/", {"record_type": "contact"})
     assert DuplicateScan.objects.filter(record_type="contact").exists()
+
+
+def test_merge_these_clusters_button_queues_the_batch_merge(admin, rep_a, web_client):
+    a, b = make_contact(admin, last_name="A"), make_contact(admin, last_name="B")
+    cluster = _cluster(a, b)
+    client = web_client(admin)
+    page = client.get("/duplicates/").content.decode()
+    assert 'hx-post="/duplicates/merge-batch/"' in page
+    assert f'name="cluster_ids" value="{cluster.pk}"' in page
+
+    with patch_enqueue() as queued:
+        response = client.post(
+            "/duplicates/merge-batch/", {"cluster_ids": [cluster.pk]}, HTTP_HX_REQUEST="true"
+        )
+
+    assert response.status_code == 200
+    assert "Merging 1 cluster in the background" in response.content.decode()
+    assert [task.args for task in queued] == [(admin.pk, [cluster.pk])]
+
+
+def test_merge_these_clusters_refused_without_the_review_right(admin, rep_a, web_client):
+    a, b = make_contact(admin, last_name="A"), make_contact(admin, last_name="B")
+    cluster = _cluster(a, b)
+    assert "merge-batch" not in web_client(rep_a).get("/duplicates/").content.decode()
+    with patch_enqueue() as queued:
+        response = web_client(rep_a).post("/duplicates/merge-batch/", {"cluster_ids": [cluster.pk]})
+    assert response.status_code == 403
+    assert queued == []
+    assert DuplicateCluster.objects.get().status == "open"
+
+
+@contextmanager
+def patch_enqueue() -> Iterator[list]:
+    """The tasks the code enqueues after its commit, recorded instead of run."""
+    from huey.contrib.djhuey import HUEY
+
+    queued: list = []
+    original = HUEY.enqueue
+    HUEY.enqueue = queued.append
+    try:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            yield queued
+    finally:
+        HUEY.enqueue = original

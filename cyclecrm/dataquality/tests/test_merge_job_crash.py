@@ -9,7 +9,6 @@ from cyclecrm.core.testing.crash import Worker, freeze, job_state, site_for_test
 from cyclecrm.core.testing.factories import make_contact
 from cyclecrm.dataquality.duplicates.flagging import flag_for_review
 from cyclecrm.dataquality.duplicates.matching import Candidate
-from cyclecrm.dataquality.duplicates.services import clusters_merge_batch
 from cyclecrm.jobs.models import Job
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,8 +32,9 @@ TABLES = {
 }
 
 
-def _queue_merges(admin) -> str:
-    """CLUSTERS pairs of contacts, the later one with a task and a phone; one batch merge."""
+def _queue_merges(admin, api_client) -> str:
+    """CLUSTERS pairs of contacts, the later one with a task and a phone; one batch merge,
+    asked for through the API (POST /duplicates/merge-batch answers the job's task id)."""
     ids = []
     for n in range(CLUSTERS):
         survivor = make_contact(admin, first_name=f"Ann{n}", last_name="Lee", email=f"a{n}@x.org")
@@ -46,14 +46,19 @@ def _queue_merges(admin) -> str:
             candidates=[Candidate(record_id=survivor.pk, score=0.9, reasons={"email": 1.0})],
         )
         ids.append(cluster.pk)
-    clusters_merge_batch(actor=admin, cluster_ids=ids)
-    return Job.objects.get(task_name__endswith=".merge_clusters").task_id
+    response = api_client(admin).post(
+        "/api/v1/duplicates/merge-batch", {"cluster_ids": ids}, content_type="application/json"
+    )
+    assert response.status_code == 202, response.content
+    task_id = response.json()["task_id"]
+    assert Job.objects.get(task_name__endswith=".merge_clusters").task_id == task_id
+    return task_id
 
 
-def test_a_killed_batch_merge_resumes_and_merges_each_cluster_once(admin, tmp_path):
+def test_a_killed_batch_merge_resumes_and_merges_each_cluster_once(admin, api_client, tmp_path):
     # given
     with site_for_test(tmp_path / "crashed") as site:
-        task_id = _queue_merges(admin)
+        task_id = _queue_merges(admin, api_client)
         freeze(site)
         clean = site.clone(tmp_path / "clean")
     try:

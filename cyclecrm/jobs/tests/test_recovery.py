@@ -2,12 +2,14 @@
 back on the queue and which are marked failed. A real process is started and killed to stand
 for the dead worker; the queue is a real SQLite queue file."""
 
+import datetime as dt
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from cyclecrm.jobs.models import Job, JobState
@@ -16,6 +18,7 @@ from cyclecrm.jobs.recovery import (
     NOT_RESUMABLE,
     RESUME_LIMIT,
     jobs_resume_interrupted,
+    leases_renew,
     worker_gone,
     worker_name,
 )
@@ -132,3 +135,44 @@ def test_a_finished_jobs_task_id_queued_again_does_not_run(real_queue, tmp_path)
     # then
     assert not marker.exists()
     assert Job.objects.get(task_id=first.id).state == JobState.FINISHED
+
+
+def test_another_machines_job_is_taken_over_only_when_its_lease_ran_out(real_queue):
+    # given jobs of workers on other machines: one lease run out, one current, one with none
+    now = timezone.now()
+    expired = _running("node-x/41/1", lease_expires=now - dt.timedelta(seconds=1))
+    current = _running("node-y/42/1", lease_expires=now + dt.timedelta(seconds=60))
+    unleased = _running("node-z/43/1")
+
+    # when a worker sweeps
+    sweep = jobs_resume_interrupted(huey=real_queue)
+
+    # then only the job whose lease ran out is queued again
+    assert sweep.resumed == [expired.task_id]
+    assert Job.objects.get(pk=expired.pk).state == JobState.QUEUED
+    states = Job.objects.filter(pk__in=[current.pk, unleased.pk]).values_list("state", flat=True)
+    assert set(states) == {JobState.RUNNING}
+
+
+def test_a_renewed_lease_is_not_taken_over(real_queue):
+    # given this worker's running job, its lease about to run out (as seen by a slow sweep)
+    mine = _running(worker_name(), lease_expires=timezone.now() - dt.timedelta(seconds=1))
+    other = _running("node-x/41/1", lease_expires=timezone.now() - dt.timedelta(seconds=1))
+
+    # when the worker renews its leases
+    assert leases_renew() == 1
+
+    # then its job's lease is extended, the other machine's is not
+    mine.refresh_from_db()
+    assert mine.lease_expires > timezone.now() + dt.timedelta(seconds=30)
+    assert Job.objects.get(pk=other.pk).lease_expires < timezone.now()
+
+
+def test_a_lease_renewed_between_the_read_and_the_take_over_wins(real_queue):
+    from cyclecrm.jobs.recovery import _take_over
+
+    job = _running("node-x/41/1", lease_expires=timezone.now() - dt.timedelta(seconds=1))
+    Job.objects.filter(pk=job.pk).update(lease_expires=timezone.now() + dt.timedelta(seconds=60))
+
+    assert not _take_over(job, state=JobState.QUEUED)
+    assert Job.objects.get(pk=job.pk).state == JobState.RUNNING

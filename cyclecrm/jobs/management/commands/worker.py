@@ -18,7 +18,7 @@ from huey.contrib.djhuey import HUEY
 from huey.contrib.djhuey.management.commands.run_huey import Command as RunHuey
 
 from cyclecrm.jobs.queue import queue_description
-from cyclecrm.jobs.recovery import jobs_resume_interrupted
+from cyclecrm.jobs.recovery import Heartbeat, jobs_resume_interrupted
 from cyclecrm.jobs.scheduler import use_cluster_consumer
 from cyclecrm.jobs.tracking import consumer_mode
 
@@ -44,7 +44,12 @@ class Command(RunHuey):
         use_cluster_consumer(HUEY)
         autodiscover_modules("tasks")
         jobs_resume_interrupted(huey=HUEY)
-        super().handle(*args, **options)
+        heartbeat = Heartbeat(HUEY)
+        heartbeat.start()
+        try:
+            super().handle(*args, **options)
+        finally:
+            heartbeat.stopped.set()
 
 
 def _log_through_root(options: dict[str, Any]) -> None:
