@@ -382,7 +382,7 @@ CYCLECRM = {
     # This machine's name in job records (default: the host name); unique per machine.
     "NODE_NAME": os.environ.get("CYCLECRM_NODE_NAME", ""),
     # A running job's lease: its worker renews it every third of this; a job whose lease ran
-    # out on another machine is taken over by a live worker (jobs/recovery.py; ADR 0035).
+    # out on another machine is taken over by a live worker (jobs/recovery.py; ADR 0036).
     "JOB_LEASE_SECONDS": env_int("CYCLECRM_JOB_LEASE_SECONDS", default=120),
     # Where `cyclecrm backup`/`restore` find pg_dump, pg_restore and psql (empty: the newest
     # /usr/lib/postgresql/<version>/bin, then the PATH). See docs/operations.md.

@@ -11,7 +11,7 @@ job without recorded arguments, marked `resume=False`, or resumed `RESUME_LIMIT`
 (it may be what kills the worker) is marked failed with the reason instead.
 
 Across machines (several workers on one PostgreSQL and Redis) a process of another host cannot
-be looked up, so a running job also holds a lease (`Job.lease_expires`, ADR 0035): its worker's
+be looked up, so a running job also holds a lease (`Job.lease_expires`, ADR 0036): its worker's
 heartbeat thread renews the leases of the jobs it runs every third of `JOB_LEASE_SECONDS` and
 sweeps; a job of another machine is taken over only once its lease has run out, so the job of
 a live worker, which keeps renewing, is never taken.

@@ -1,4 +1,4 @@
-"""Workers of several machines on one database (ADR 0035): a worker killed on one machine has
+"""Workers of several machines on one database (ADR 0036): a worker killed on one machine has
 its job taken over by a live worker of another machine once the job's lease has run out, and
 the job of a live worker, who keeps renewing its lease, is never taken over. The machines are
 three `cyclecrm worker` processes with their own node names, sharing a queue and a PostgreSQL
