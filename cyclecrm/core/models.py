@@ -6,7 +6,18 @@ from django.db import models
 from django.utils import timezone
 
 
-class Tag(models.Model):
+class Versioned(models.Model):
+    """A settings-type record that people edit concurrently: a change names the `version` it
+    read and is written through `core.records.claim_version` (ADR 0005, ADR 0035). Business
+    records (`BaseRecord`) carry the same column, written by `core.records.record_update`."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Tag(Versioned):
     name = models.CharField(max_length=64, unique=True)
     color = models.CharField(max_length=7, default="#6c757d")
     created_at = models.DateTimeField(default=timezone.now)
@@ -75,7 +86,7 @@ class CustomFieldKind(models.TextChoices):
     MULTI_CHOICE = "multi_choice", "Multiple choice"
 
 
-class CustomField(models.Model):
+class CustomField(Versioned):
     """An admin-defined field on a record type; values live in the record's `custom` JSON."""
 
     record_type = models.CharField(max_length=40)
