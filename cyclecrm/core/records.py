@@ -276,6 +276,15 @@ def claim_version(instance: Versioned, version: int | None) -> None:
     instance.version = version + 1
 
 
+def claim_set_version(instance: Versioned, version: int | None, *, existing: bool) -> None:
+    """`claim_version` for a create-or-replace (PUT) write: replacing needs the version read;
+    creating needs none, and a version sent for a record that is gone is stale."""
+    if existing:
+        claim_version(instance, version)
+    elif version is not None:
+        raise stale_version(None)
+
+
 def stale_version(current: int | None) -> VersionConflict:
     """The 409 of a stale write, naming the version the client should reload."""
     if current is None:

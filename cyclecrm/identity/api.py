@@ -161,7 +161,9 @@ def create_user(request: HttpRequest, payload: UserCreateIn) -> Status:
 )
 def update_user(request: HttpRequest, payload: UserPatchIn, id: int = RecordId) -> dict[str, Any]:
     user = selectors.user_get(actor=request.auth, pk=id)
-    services.user_update(actor=request.auth, user=user, data=_set_fields(payload))
+    data = _set_fields(payload)
+    version = data.pop("version")
+    services.user_update(actor=request.auth, user=user, data=data, version=version)
     user = selectors.user_get(actor=request.auth, pk=id)
     return visible_record(request.auth, user, UserOut)
 
@@ -260,7 +262,9 @@ def create_team(request: HttpRequest, payload: TeamCreateIn) -> Status:
 )
 def update_team(request: HttpRequest, payload: TeamPatchIn, id: int = RecordId) -> dict[str, Any]:
     team = selectors.team_get(actor=request.auth, pk=id)
-    services.team_update(actor=request.auth, team=team, data=_set_fields(payload))
+    data = _set_fields(payload)
+    version = data.pop("version")
+    services.team_update(actor=request.auth, team=team, data=data, version=version)
     team = selectors.team_get(actor=request.auth, pk=id)
     return visible_record(request.auth, team, TeamOut)
 
@@ -344,7 +348,9 @@ def create_tag(request: HttpRequest, payload: TagCreateIn) -> Status:
 )
 def update_tag(request: HttpRequest, payload: TagPatchIn, id: int = RecordId) -> dict[str, Any]:
     tag = selectors.tag_get(actor=request.auth, pk=id)
-    tag = tag_admin.tag_update(actor=request.auth, tag=tag, data=_set_fields(payload))
+    data = _set_fields(payload)
+    version = data.pop("version")
+    tag = tag_admin.tag_update(actor=request.auth, tag=tag, data=data, version=version)
     return visible_record(request.auth, tag, TagOut)
 
 
@@ -428,8 +434,10 @@ def update_custom_field(
     request: HttpRequest, payload: CustomFieldPatchIn, id: int = RecordId
 ) -> dict[str, Any]:
     field = selectors.custom_field_get(actor=request.auth, pk=id)
+    data = _set_fields(payload)
+    version = data.pop("version")
     field = custom_field_admin.custom_field_update(
-        actor=request.auth, field=field, data=_set_fields(payload)
+        actor=request.auth, field=field, data=data, version=version
     )
     return visible_record(request.auth, field, CustomFieldOut)
 
