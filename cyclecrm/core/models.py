@@ -1,6 +1,8 @@
 """Building blocks shared by every domain: the business-record base, tags, custom field
 definitions and the audit history."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -15,6 +17,22 @@ class Versioned(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, **kwargs: Any) -> None:
+        """Save, leaving `version` to `claim_version` (its one writer): a full save of an
+        instance read before someone's change (a sync job's, say) must not put back the old
+        version and let a stale edit through."""
+        stored = not self._state.adding and not kwargs.get("force_insert")
+        if stored and kwargs.get("update_fields") is None:
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.attname
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and field.name != "version"
+                and field.attname not in deferred
+            ]
+        super().save(**kwargs)
 
 
 class Tag(Versioned):

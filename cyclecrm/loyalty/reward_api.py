@@ -128,7 +128,10 @@ def update_loyalty_reward(
 ) -> dict[str, Any]:
     reward = selectors.reward_get(actor=request.auth, pk=id)
     data = payload.model_dump(exclude_unset=True)
-    return reward_out(services.reward_update(actor=request.auth, reward=reward, data=data))
+    version = data.pop("version")
+    return reward_out(
+        services.reward_update(actor=request.auth, reward=reward, data=data, version=version)
+    )
 
 
 @rewards_router.delete(
