@@ -118,7 +118,7 @@ def create_sales_cost(request: HttpRequest, payload: SalesCostIn) -> Status:
 
 @sales_costs_router.patch(
     "/{id}",
-    response={200: SalesCostOut, **error_responses(403, 404, 422)},
+    response={200: SalesCostOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_sales_cost",
     summary="Change a sales cost",
 )

@@ -425,7 +425,7 @@ def create_custom_field(request: HttpRequest, payload: CustomFieldCreateIn) -> S
 
 @custom_fields_router.patch(
     "/{id}",
-    response={200: CustomFieldOut, **error_responses(400, 403, 404, 422)},
+    response={200: CustomFieldOut, **error_responses(400, 403, 404, 409, 422)},
     operation_id="update_custom_field",
     summary="Update a custom field",
     description="Only the fields sent change; record_type, key and kind are fixed." + ADMIN_DOC,

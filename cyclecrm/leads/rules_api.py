@@ -93,7 +93,7 @@ def get_scoring_rule(request: HttpRequest, id: int = RecordId) -> dict[str, Any]
 
 @scoring_rules_router.patch(
     "/{id}",
-    response={200: ScoringRuleOut, **error_responses(403, 404, 422)},
+    response={200: ScoringRuleOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_scoring_rule",
     summary="Update a scoring rule",
     description=RESCORE_DOC,
@@ -250,7 +250,7 @@ def get_assignment_rule(request: HttpRequest, id: int = RecordId) -> dict[str, A
 
 @assignment_rules_router.patch(
     "/{id}",
-    response={200: AssignmentRuleOut, **error_responses(403, 404, 422)},
+    response={200: AssignmentRuleOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_assignment_rule",
     summary="Update an assignment rule",
 )

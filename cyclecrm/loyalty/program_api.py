@@ -178,7 +178,7 @@ def create_loyalty_rule(request: HttpRequest, payload: RuleCreateIn, id: int = R
 
 @programs_router.patch(
     "/{id}/rules/{rule_id}",
-    response={200: RuleOut, **error_responses(403, 404, 422)},
+    response={200: RuleOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_loyalty_rule",
     summary="Change an earning rule",
 )
@@ -231,7 +231,7 @@ def create_loyalty_tier(request: HttpRequest, payload: TierCreateIn, id: int = R
 
 @programs_router.patch(
     "/{id}/tiers/{tier_id}",
-    response={200: TierOut, **error_responses(403, 404, 422)},
+    response={200: TierOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_loyalty_tier",
     summary="Change a tier",
 )

@@ -119,7 +119,7 @@ def get_loyalty_reward(request: HttpRequest, id: int = RecordId) -> dict[str, An
 
 @rewards_router.patch(
     "/{id}",
-    response={200: RewardOut, **error_responses(403, 404, 422)},
+    response={200: RewardOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_loyalty_reward",
     summary="Update a reward",
 )

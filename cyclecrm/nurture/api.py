@@ -160,7 +160,7 @@ def reorder_sequence_steps(
 
 @sequences_router.patch(
     "/{id}/steps/{step_id}",
-    response={200: SequenceStepOut, **error_responses(403, 404, 422)},
+    response={200: SequenceStepOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_sequence_step",
     summary="Change a step",
 )

@@ -91,7 +91,11 @@ def _create(actor: Any, form: UploadForm) -> ImportJob:
     )
     if saved is not None:
         job = services.import_configure(
-            actor=actor, job=job, mapping=saved.mapping, options={**saved.options, **job.options}
+            actor=actor,
+            job=job,
+            version=job.version,
+            mapping=saved.mapping,
+            options={**saved.options, **job.options},
         )
     return job
 

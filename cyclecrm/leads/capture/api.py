@@ -86,7 +86,7 @@ def get_capture_form(request: HttpRequest, id: int = RecordId) -> dict[str, Any]
 
 @capture_forms_router.patch(
     "/{id}",
-    response={200: CaptureFormOut, **error_responses(403, 404, 422)},
+    response={200: CaptureFormOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_capture_form",
     summary="Update a capture form",
     description="Only the fields sent change. `is_active: false` deactivates the form.",
