@@ -279,6 +279,9 @@ def claim_version(instance: Versioned, version: int | None) -> None:
 def claim_set_version(instance: Versioned, version: int | None, *, existing: bool) -> None:
     """`claim_version` for a create-or-replace (PUT) write: replacing needs the version read;
     creating needs none, and a version sent for a record that is gone is stale."""
+    if existing and version is None:
+        message = "It exists already: send the version you read to change it."
+        raise ValidationFailed(fields={"version": [message]})
     if existing:
         claim_version(instance, version)
     elif version is not None:
