@@ -181,7 +181,10 @@ def update_user(request: HttpRequest, payload: UserPatchIn, id: int = RecordId) 
 )
 def deactivate_user(request: HttpRequest, id: int = RecordId) -> Status:
     user = selectors.user_get(actor=request.auth, pk=id)
-    services.user_update(actor=request.auth, user=user, data={"is_active": False})
+    # a deactivation, like a delete, acts on the record as read: no version in a DELETE
+    services.user_update(
+        actor=request.auth, user=user, data={"is_active": False}, version=user.version
+    )
     return Status(204, None)
 
 

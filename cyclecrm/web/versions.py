@@ -7,6 +7,7 @@ instead of overwriting the other person's change.
 """
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest
 
 STALE_MESSAGE = (
@@ -24,3 +25,8 @@ def posted_version(request: HttpRequest) -> int | None:
 
 def stale_version_error(form: forms.Form, noun: str) -> None:
     form.add_error(None, STALE_MESSAGE.format(noun=noun))
+
+
+def stale_version_message(request: HttpRequest, noun: str) -> None:
+    """The same error for a one-button form (activate, deactivate), shown on the next page."""
+    messages.error(request, STALE_MESSAGE.format(noun=noun))

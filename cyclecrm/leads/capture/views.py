@@ -22,7 +22,7 @@ from cyclecrm.leads.capture.fields import field_label
 from cyclecrm.leads.capture.forms import ALIASES, CaptureFormForm
 from cyclecrm.leads.models import CaptureForm, FormSubmission, LeadSource, SubmissionStatus
 from cyclecrm.web.errors import crm_view
-from cyclecrm.web.versions import posted_version, stale_version_error
+from cyclecrm.web.versions import posted_version, stale_version_error, stale_version_message
 
 TYPE = CaptureForm.record_type
 NEW_FORM_INITIAL = {
@@ -99,12 +99,16 @@ def capture_form_active(request: HttpRequest, pk: int) -> HttpResponse:
     require(selectors.can_manage(request.user, Action.EDIT))
     subject = selectors.capture_form_get(actor=request.user, pk=pk)
     active = request.POST.get("active") == "1"
-    services.capture_form_update(
-        actor=request.user,
-        form=subject,
-        data={"is_active": active},
-        version=posted_version(request),
-    )
+    try:
+        services.capture_form_update(
+            actor=request.user,
+            form=subject,
+            data={"is_active": active},
+            version=posted_version(request),
+        )
+    except (VersionConflict, ValidationFailed):
+        stale_version_message(request, "capture form")
+        return redirect("capture_form_detail", pk=subject.pk)
     state = "activated" if active else "deactivated: it answers 404 until reactivated"
     messages.success(request, f"Capture form “{subject}” {state}.")
     return redirect("capture_form_detail", pk=subject.pk)
