@@ -135,7 +135,12 @@ def sla_policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     return render(
         request,
         "support/settings_form.html",
-        {"form": form, "title": str(policy) if policy else "New SLA policy", "policy": policy},
+        {
+            "form": form,
+            "title": str(policy) if policy else "New SLA policy",
+            "policy": policy,
+            "versioned": policy,
+        },
     )
 
 
@@ -183,5 +188,5 @@ def business_calendar_edit(request: HttpRequest, team_id: int) -> HttpResponse:
     return render(
         request,
         "support/settings_form.html",
-        {"form": form, "title": f"Business hours · {team}", "calendar": stored},
+        {"form": form, "title": f"Business hours · {team}", "versioned": stored},
     )
