@@ -11,10 +11,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from cyclecrm.core.models import Versioned
 from cyclecrm.core.money import money_field
 
 
-class Quota(models.Model):
+class Quota(Versioned):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -61,7 +62,7 @@ class SalesCostCategory(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class SalesCost(models.Model):
+class SalesCost(Versioned):
     date = models.DateField()
     amount = money_field()  # base currency
     category = models.CharField(

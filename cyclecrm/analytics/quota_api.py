@@ -86,9 +86,9 @@ def get_quota(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
 )
 def update_quota(request: HttpRequest, payload: QuotaPatchIn, id: int = RecordId) -> dict:
     quota = quota_selectors.quota_get(actor=request.auth, pk=id)
-    quota = quota_services.quota_update(
-        actor=request.auth, quota=quota, data=payload.model_dump(exclude_unset=True)
-    )
+    data = payload.model_dump(exclude_unset=True)
+    version = data.pop("version")
+    quota = quota_services.quota_update(actor=request.auth, quota=quota, data=data, version=version)
     return visible_record(request.auth, quota, QuotaOut)
 
 

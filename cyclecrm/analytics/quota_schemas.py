@@ -6,13 +6,13 @@ from typing import Any
 
 from pydantic import Field
 
-from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema
+from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema, Version
 from cyclecrm.pipeline.schemas import DECIMAL_DOC, AmountIn, DecimalText
 
 TARGET_DOC = "Set exactly one of user_id and team_id."
 
 
-class QuotaPatchIn(InputSchema):
+class QuotaFieldsIn(InputSchema):
     user_id: int | None = Field(None, ge=1, le=MAX_ID, description=TARGET_DOC)
     team_id: int | None = Field(None, ge=1, le=MAX_ID, description=TARGET_DOC)
     period_start: dt.date | None = None
@@ -20,7 +20,11 @@ class QuotaPatchIn(InputSchema):
     amount: AmountIn | None = Field(None, description=f"Base currency. {DECIMAL_DOC}")
 
 
-class QuotaCreateIn(QuotaPatchIn):
+class QuotaPatchIn(QuotaFieldsIn):
+    version: Version
+
+
+class QuotaCreateIn(QuotaFieldsIn):
     period_start: dt.date
     period_end: dt.date = Field(description="Inclusive.")
     amount: AmountIn = Field(description=f"Base currency. {DECIMAL_DOC}")
@@ -34,6 +38,7 @@ class QuotaOut(OutputSchema):
     computed = {"amount": _amount}
 
     id: int
+    version: int
     user_id: int | None = None
     team_id: int | None = None
     period_start: dt.date

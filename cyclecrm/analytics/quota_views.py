@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from cyclecrm.analytics.models import Quota
 from cyclecrm.analytics.selectors.quotas import quota_get, quota_list
 from cyclecrm.analytics.services.quotas import quota_create, quota_delete, quota_update
-from cyclecrm.core.errors import CrmError
+from cyclecrm.core.errors import CrmError, VersionConflict
 from cyclecrm.identity.access import level
 from cyclecrm.identity.models import Action, Level, Team, User
 from cyclecrm.identity.views.common import render_settings, require
@@ -21,6 +21,7 @@ from cyclecrm.pipeline.forms import style
 from cyclecrm.pipeline.views.settings_pipelines import add_errors
 from cyclecrm.web import selectors as web_selectors
 from cyclecrm.web.errors import crm_view
+from cyclecrm.web.versions import posted_version, stale_version_error
 
 PAGE_ROWS = 200
 
@@ -103,7 +104,14 @@ def quota_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = style(QuotaForm(request.POST or None, actor=request.user, initial=_initial(quota)))
     if request.method == "POST" and form.is_valid():
         try:
-            quota_update(actor=request.user, quota=quota, data=form.data_for_service())
+            quota_update(
+                actor=request.user,
+                quota=quota,
+                data=form.data_for_service(),
+                version=posted_version(request),
+            )
+        except VersionConflict:
+            stale_version_error(form, "quota")
         except CrmError as exc:
             add_errors(form, exc)
         else:

@@ -12,7 +12,7 @@ from cyclecrm.analytics import sales_cost_selectors as cost_selectors
 from cyclecrm.analytics import sales_cost_services as cost_services
 from cyclecrm.analytics.models import SalesCost
 from cyclecrm.api.lists import PageParams
-from cyclecrm.api.schemas import MAX_ID, RecordId, cursor_page, error_responses
+from cyclecrm.api.schemas import MAX_ID, RecordId, Version, cursor_page, error_responses
 from cyclecrm.core.pagination import orderings_with_reverse, paginate
 
 sales_costs_router = Router(tags=["sales costs"])
@@ -23,6 +23,7 @@ sales_costs_router = Router(tags=["sales costs"])
 
 class SalesCostOut(Schema):
     id: int
+    version: int
     date: dt.date
     amount: str = Field(description="Base currency, decimal string.")
     category: str
@@ -45,6 +46,7 @@ class SalesCostPatchIn(Schema):
     category: str | None = None
     team_id: int | None = Field(None, ge=1, le=MAX_ID)
     note: str | None = None
+    version: Version
 
 
 class SalesCostFilters(Schema):
@@ -60,6 +62,7 @@ COST_ORDERINGS = orderings_with_reverse({"date": ("date", "id")})
 def sales_cost_body(cost: SalesCost) -> dict[str, Any]:
     return {
         "id": cost.pk,
+        "version": cost.version,
         "date": cost.date,
         "amount": format(Decimal(cost.amount).quantize(Decimal("0.01")), "f"),
         "category": cost.category,
@@ -115,7 +118,7 @@ def create_sales_cost(request: HttpRequest, payload: SalesCostIn) -> Status:
 
 @sales_costs_router.patch(
     "/{id}",
-    response={200: SalesCostOut, **error_responses(403, 404, 422)},
+    response={200: SalesCostOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_sales_cost",
     summary="Change a sales cost",
 )
@@ -124,8 +127,9 @@ def update_sales_cost(
 ) -> dict[str, Any]:
     cost = cost_selectors.sales_cost_get(actor=request.auth, pk=id)
     data = payload.model_dump(exclude_unset=True)
+    version = data.pop("version")
     return sales_cost_body(
-        cost_services.sales_cost_update(actor=request.auth, cost=cost, data=data)
+        cost_services.sales_cost_update(actor=request.auth, cost=cost, data=data, version=version)
     )
 
 

@@ -13,6 +13,7 @@ from cyclecrm.core.errors import FieldErrors, Forbidden
 from cyclecrm.core.history import diff, history_record
 from cyclecrm.core.models import HistoryAction
 from cyclecrm.core.money import parse_decimal
+from cyclecrm.core.records import claim_version
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, Team, User
 
@@ -103,13 +104,16 @@ def sales_cost_create(*, actor: User, data: dict[str, Any]) -> SalesCost:
     return cost
 
 
-def sales_cost_update(*, actor: User, cost: SalesCost, data: dict[str, Any]) -> SalesCost:
+def sales_cost_update(
+    *, actor: User, cost: SalesCost, data: dict[str, Any], version: int | None
+) -> SalesCost:
     require_sales_cost_admin(actor, Action.EDIT)
     clean = _clean(dict(data), creating=False)
     before = _snapshot(cost)
     for name, value in clean.items():
         setattr(cost, name, value)
     with transaction.atomic():
+        claim_version(cost, version)
         cost.save()
         changes = diff(before, _snapshot(cost))
         if changes:

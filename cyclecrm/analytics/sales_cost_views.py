@@ -11,13 +11,14 @@ from django.views.decorators.http import require_POST
 from cyclecrm.analytics import sales_cost_selectors as selectors
 from cyclecrm.analytics import sales_cost_services as services
 from cyclecrm.analytics.models import SalesCost, SalesCostCategory
-from cyclecrm.core.errors import CrmError
+from cyclecrm.core.errors import CrmError, VersionConflict
 from cyclecrm.identity.models import Action, Team
 from cyclecrm.identity.views.common import can_manage, render_settings, require
 from cyclecrm.pipeline.currency import base_currency
 from cyclecrm.pipeline.forms import style
 from cyclecrm.pipeline.views.settings_pipelines import add_errors
 from cyclecrm.web.errors import crm_view
+from cyclecrm.web.versions import posted_version, stale_version_error
 
 PAGE = 200
 
@@ -78,7 +79,11 @@ def sales_cost_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = style(SalesCostForm(request.POST or None, initial=initial))
     if request.method == "POST" and form.is_valid():
         try:
-            services.sales_cost_update(actor=request.user, cost=cost, data=_data(form))
+            services.sales_cost_update(
+                actor=request.user, cost=cost, data=_data(form), version=posted_version(request)
+            )
+        except VersionConflict:
+            stale_version_error(form, "sales cost")
         except CrmError as exc:
             add_errors(form, exc)
         else:

@@ -27,6 +27,13 @@ MAX_ID = 2**63 - 1
 # The `{id}` path parameter of every record route (a module constant: ruff's B008 forbids calls
 # in argument defaults).
 RecordId = Path(..., ge=1, le=MAX_ID, description="The record's id.")
+VERSION_DOC = "The `version` you read; a stale one is refused with 409 and nothing changes."
+# The `version` of a change body (ADR 0005, ADR 0037): required, the version the client read.
+Version = Annotated[int, Field(ge=1, le=MAX_ID, description=VERSION_DOC)]
+SET_VERSION_DOC = (
+    "The `version` you read, required when the record exists (a stale one is refused with 409 "
+    "and nothing changes); leave it out to create the record."
+)
 
 
 def _to_utc(value: dt.datetime) -> dt.datetime:

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from cyclecrm.catalog.pricing import money_label
-from cyclecrm.core.models import BaseRecord
+from cyclecrm.core.models import BaseRecord, Versioned
 from cyclecrm.core.money import currency_field, money_field
 
 
@@ -41,7 +41,7 @@ class Product(BaseRecord):
         return money_label(self.unit_price, self.currency)
 
 
-class PriceBook(models.Model):
+class PriceBook(Versioned):
     """Prices for a segment or region; the entry of the matching book overrides the list price."""
 
     name = models.CharField(max_length=100, unique=True)
@@ -60,7 +60,7 @@ class PriceBook(models.Model):
         return self.name
 
 
-class PriceBookEntry(models.Model):
+class PriceBookEntry(Versioned):
     price_book = models.ForeignKey(PriceBook, on_delete=models.CASCADE, related_name="entries")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_entries")
     unit_price = money_field()

@@ -15,7 +15,14 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from cyclecrm.api.schemas import MAX_ID, InputSchema, Instant, OutputSchema
+from cyclecrm.api.schemas import (
+    MAX_ID,
+    SET_VERSION_DOC,
+    InputSchema,
+    Instant,
+    OutputSchema,
+    Version,
+)
 from cyclecrm.catalog.models import LineFields, Order, OrderStatus, Quote, QuoteStatus
 from cyclecrm.catalog.pricing import FLOAT_MESSAGE, amount_text, number_text
 from cyclecrm.contacts.schemas import VERSION_DOC, RecordIn, RecordOut
@@ -135,10 +142,12 @@ class PriceBookCreateIn(PriceBookFieldsIn):
 
 class PriceBookPatchIn(PriceBookFieldsIn):
     name: str | None = Field(None, min_length=1, max_length=100)
+    version: Version
 
 
 class PriceBookOut(OutputSchema):
     id: int
+    version: int
     name: str
     currency: str
     countries: list[str]
@@ -149,10 +158,12 @@ class PriceBookOut(OutputSchema):
 
 class PriceBookEntryIn(InputSchema):
     unit_price: DecimalIn = Field(description="The product's price in the book's currency.")
+    version: int | None = Field(None, ge=1, le=MAX_ID, description=SET_VERSION_DOC)
 
 
 class PriceBookEntryOut(OutputSchema):
     id: int
+    version: int
     product: int
     sku: str
     name: str
@@ -162,6 +173,7 @@ class PriceBookEntryOut(OutputSchema):
 def entry_out(entry: Any) -> dict[str, Any]:
     return {
         "id": entry.pk,
+        "version": entry.version,
         "product": entry.product_id,
         "sku": entry.product.sku,
         "name": entry.product.name,

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema, tag_names
+from cyclecrm.api.schemas import MAX_ID, VERSION_DOC, InputSchema, OutputSchema, tag_names
 from cyclecrm.contacts.models import Gender, LifecycleStage
 
 FORCE_DOC = (
@@ -26,7 +26,6 @@ TagName = Annotated[str, Field(max_length=64)]
 GenderValue = Literal[tuple([*Gender.values, ""])]
 StageValue = Literal[tuple(LifecycleStage.values)]
 
-VERSION_DOC = "The `version` you read; a stale one is refused with 409 and nothing changes."
 TAGS_DOC = "Tag names; replaces the record's tags. Unknown names are created."
 PHONE_DOC = "Stored as E.164; a number without a country code is read in the default region."
 CUSTOM_DOC = "Custom field values by key; a partial update merges, null clears a key."

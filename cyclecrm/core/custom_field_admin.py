@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from cyclecrm.core.errors import Duplicate, FieldErrors, Forbidden
 from cyclecrm.core.history import diff, history_record
 from cyclecrm.core.models import BaseRecord, CustomField, CustomFieldKind, HistoryAction
+from cyclecrm.core.records import claim_version
 from cyclecrm.core.registry import record_types
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, User
@@ -169,7 +170,9 @@ def custom_field_create(*, actor: User, data: dict[str, Any]) -> CustomField:
     return field
 
 
-def custom_field_update(*, actor: User, field: CustomField, data: dict[str, Any]) -> CustomField:
+def custom_field_update(
+    *, actor: User, field: CustomField, data: dict[str, Any], version: int | None
+) -> CustomField:
     _require_all(actor, Action.EDIT)
     errors = FieldErrors()
     _unknown(data, FIXED | EDITABLE, errors)
@@ -183,9 +186,10 @@ def custom_field_update(*, actor: User, field: CustomField, data: dict[str, Any]
     for name in EDITABLE:
         setattr(field, name, state[name])
     changes = diff(before, _snapshot(field))
-    if changes:
-        with transaction.atomic():
-            field.save()
+    with transaction.atomic():
+        claim_version(field, version)
+        field.save()
+        if changes:
             _audit(actor, field, HistoryAction.UPDATE, changes)
     return field
 

@@ -25,7 +25,7 @@ def tracked_fields(instance: models.Model) -> list[models.Field]:
     return [
         field
         for field in instance._meta.concrete_fields
-        if field.name not in exclude and not field.primary_key
+        if field.name not in exclude and field.name != "version" and not field.primary_key
     ]
 
 

@@ -1,12 +1,41 @@
 """Building blocks shared by every domain: the business-record base, tags, custom field
 definitions and the audit history."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 
-class Tag(models.Model):
+class Versioned(models.Model):
+    """A settings-type record that people edit concurrently: a change names the `version` it
+    read and is written through `core.records.claim_version` (ADR 0005, ADR 0037). Business
+    records (`BaseRecord`) carry the same column, written by `core.records.record_update`."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, **kwargs: Any) -> None:
+        """Save, leaving `version` to `claim_version` (its one writer): a full save of an
+        instance read before someone's change (a sync job's, say) must not put back the old
+        version and let a stale edit through."""
+        stored = not self._state.adding and not kwargs.get("force_insert")
+        if stored and kwargs.get("update_fields") is None:
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.attname
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and field.name != "version"
+                and field.attname not in deferred
+            ]
+        super().save(**kwargs)
+
+
+class Tag(Versioned):
     name = models.CharField(max_length=64, unique=True)
     color = models.CharField(max_length=7, default="#6c757d")
     created_at = models.DateTimeField(default=timezone.now)
@@ -75,7 +104,7 @@ class CustomFieldKind(models.TextChoices):
     MULTI_CHOICE = "multi_choice", "Multiple choice"
 
 
-class CustomField(models.Model):
+class CustomField(Versioned):
     """An admin-defined field on a record type; values live in the record's `custom` JSON."""
 
     record_type = models.CharField(max_length=40)

@@ -19,7 +19,7 @@ from cyclecrm.core.duplicates import duplicate_fields
 from cyclecrm.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed, VersionConflict
 from cyclecrm.core.events import Event, emit
 from cyclecrm.core.history import diff, history_record, snapshot
-from cyclecrm.core.models import BaseRecord, HistoryAction, Tag
+from cyclecrm.core.models import BaseRecord, HistoryAction, Tag, Versioned
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Team, User
 
@@ -251,6 +251,41 @@ def _write_versioned(instance: BaseRecord, version: int) -> None:
         )
         raise stale_version(current.first())
     instance.version = version + 1
+
+
+def claim_version(instance: Versioned, version: int | None) -> None:
+    """Claim the write of a settings-type record as the holder of `version` (ADR 0037).
+
+    Call it inside the transaction that saves the change, whether or not a field changed: one
+    `UPDATE ... SET version = version + 1 WHERE id AND version` that, on PostgreSQL, also holds
+    the row until commit, so of two writers of the same version the second finds no row and
+    gets the 409; if the save fails, the rollback returns the version too."""
+    if version is None:
+        raise ValidationFailed(fields={"version": ["Send the version you read."]})
+    if version != instance.version:
+        raise stale_version(instance.version)
+    model = type(instance)
+    if not transaction.get_connection(router.db_for_write(model)).in_atomic_block:
+        raise RuntimeError("claim_version() must run inside the transaction of the write.")
+    manager = model._default_manager
+    claimed = manager.filter(pk=instance.pk, version=version).update(version=F("version") + 1)
+    if not claimed:
+        raise stale_version(
+            manager.filter(pk=instance.pk).values_list("version", flat=True).first()
+        )
+    instance.version = version + 1
+
+
+def claim_set_version(instance: Versioned, version: int | None, *, existing: bool) -> None:
+    """`claim_version` for a create-or-replace (PUT) write: replacing needs the version read;
+    creating needs none, and a version sent for a record that is gone is stale."""
+    if existing and version is None:
+        message = "It exists already: send the version you read to change it."
+        raise ValidationFailed(fields={"version": [message]})
+    if existing:
+        claim_version(instance, version)
+    elif version is not None:
+        raise stale_version(None)
 
 
 def stale_version(current: int | None) -> VersionConflict:

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from cyclecrm.core.errors import Duplicate, FieldErrors, Forbidden, ValidationFailed
 from cyclecrm.core.history import diff, history_record
 from cyclecrm.core.models import HistoryAction, Tag
+from cyclecrm.core.records import claim_version
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, User
 
@@ -72,7 +73,7 @@ def tag_create(*, actor: User, data: dict[str, Any]) -> Tag:
     return tag
 
 
-def tag_update(*, actor: User, tag: Tag, data: dict[str, Any]) -> Tag:
+def tag_update(*, actor: User, tag: Tag, data: dict[str, Any], version: int | None) -> Tag:
     """Rename or recolour; every record carrying the tag shows the new name."""
     _require_all(actor, Action.EDIT)
     cleaned = _clean(data, exclude_pk=tag.pk)
@@ -80,9 +81,10 @@ def tag_update(*, actor: User, tag: Tag, data: dict[str, Any]) -> Tag:
     for name, value in cleaned.items():
         setattr(tag, name, value)
     changes = diff(before, _snapshot(tag))
-    if changes:
-        with transaction.atomic():
-            _save(tag)
+    with transaction.atomic():
+        claim_version(tag, version)
+        _save(tag)
+        if changes:
             history_record(actor=actor, instance=tag, action=HistoryAction.UPDATE, changes=changes)
     return tag
 

@@ -162,7 +162,9 @@ def create_user(request: HttpRequest, payload: UserCreateIn) -> Status:
 )
 def update_user(request: HttpRequest, payload: UserPatchIn, id: int = RecordId) -> dict[str, Any]:
     user = selectors.user_get(actor=request.auth, pk=id)
-    services.user_update(actor=request.auth, user=user, data=_set_fields(payload))
+    data = _set_fields(payload)
+    version = data.pop("version")
+    services.user_update(actor=request.auth, user=user, data=data, version=version)
     user = selectors.user_get(actor=request.auth, pk=id)
     return visible_record(request.auth, user, UserOut)
 
@@ -180,7 +182,10 @@ def update_user(request: HttpRequest, payload: UserPatchIn, id: int = RecordId) 
 )
 def deactivate_user(request: HttpRequest, id: int = RecordId) -> Status:
     user = selectors.user_get(actor=request.auth, pk=id)
-    services.user_update(actor=request.auth, user=user, data={"is_active": False})
+    # a deactivation, like a delete, acts on the record as read: no version in a DELETE
+    services.user_update(
+        actor=request.auth, user=user, data={"is_active": False}, version=user.version
+    )
     return Status(204, None)
 
 
@@ -279,7 +284,9 @@ def create_team(request: HttpRequest, payload: TeamCreateIn) -> Status:
 )
 def update_team(request: HttpRequest, payload: TeamPatchIn, id: int = RecordId) -> dict[str, Any]:
     team = selectors.team_get(actor=request.auth, pk=id)
-    services.team_update(actor=request.auth, team=team, data=_set_fields(payload))
+    data = _set_fields(payload)
+    version = data.pop("version")
+    services.team_update(actor=request.auth, team=team, data=data, version=version)
     team = selectors.team_get(actor=request.auth, pk=id)
     return visible_record(request.auth, team, TeamOut)
 
@@ -363,7 +370,9 @@ def create_tag(request: HttpRequest, payload: TagCreateIn) -> Status:
 )
 def update_tag(request: HttpRequest, payload: TagPatchIn, id: int = RecordId) -> dict[str, Any]:
     tag = selectors.tag_get(actor=request.auth, pk=id)
-    tag = tag_admin.tag_update(actor=request.auth, tag=tag, data=_set_fields(payload))
+    data = _set_fields(payload)
+    version = data.pop("version")
+    tag = tag_admin.tag_update(actor=request.auth, tag=tag, data=data, version=version)
     return visible_record(request.auth, tag, TagOut)
 
 
@@ -438,7 +447,7 @@ def create_custom_field(request: HttpRequest, payload: CustomFieldCreateIn) -> S
 
 @custom_fields_router.patch(
     "/{id}",
-    response={200: CustomFieldOut, **error_responses(400, 403, 404, 422)},
+    response={200: CustomFieldOut, **error_responses(400, 403, 404, 409, 422)},
     operation_id="update_custom_field",
     summary="Update a custom field",
     description="Only the fields sent change; record_type, key and kind are fixed." + ADMIN_DOC,
@@ -447,8 +456,10 @@ def update_custom_field(
     request: HttpRequest, payload: CustomFieldPatchIn, id: int = RecordId
 ) -> dict[str, Any]:
     field = selectors.custom_field_get(actor=request.auth, pk=id)
+    data = _set_fields(payload)
+    version = data.pop("version")
     field = custom_field_admin.custom_field_update(
-        actor=request.auth, field=field, data=_set_fields(payload)
+        actor=request.auth, field=field, data=data, version=version
     )
     return visible_record(request.auth, field, CustomFieldOut)
 

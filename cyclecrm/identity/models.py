@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
+from cyclecrm.core.models import Versioned
+
 
 class Level(models.TextChoices):
     """How far a role's right reaches: ordered from narrowest to widest."""
@@ -61,7 +63,7 @@ class Role(models.Model):
         return self.label or self.name
 
 
-class Team(models.Model):
+class Team(Versioned):
     name = models.CharField(max_length=100, unique=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -85,7 +87,7 @@ class Team(models.Model):
         return self.name
 
 
-class User(AbstractUser):
+class User(Versioned, AbstractUser):
     teams = models.ManyToManyField(Team, blank=True, related_name="members")
     roles = models.ManyToManyField(Role, blank=True, related_name="users")
 

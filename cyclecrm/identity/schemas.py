@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from ninja import Schema
 from pydantic import Field, field_validator
 
-from cyclecrm.api.schemas import MAX_ID, InputSchema, Instant, OutputSchema
+from cyclecrm.api.schemas import MAX_ID, InputSchema, Instant, OutputSchema, Version
 from cyclecrm.core.models import CustomFieldKind
 from cyclecrm.identity.models import TokenScope
 
@@ -38,6 +38,7 @@ class UserOut(OutputSchema):
     computed = {"role_names": _role_names, "team_ids": _team_ids}
 
     id: int
+    version: int | None = None
     username: str | None = None
     first_name: str | None = None
     last_name: str | None = None
@@ -79,6 +80,7 @@ class UserCreateIn(_UserFieldsIn):
 class UserPatchIn(_UserFieldsIn):
     """Only the fields sent change."""
 
+    version: Version
     username: str = Field(None, min_length=1, max_length=150, pattern=USERNAME_PATTERN)
     is_active: bool = Field(None, description="False locks the user out (API tokens too).")
 
@@ -102,6 +104,7 @@ class TeamOut(OutputSchema):
     computed = {"role_names": _role_names}
 
     id: int
+    version: int | None = None
     name: str | None = None
     parent_id: int | None = None
     manager_id: int | None = None
@@ -124,6 +127,7 @@ class TeamCreateIn(_TeamFieldsIn):
 class TeamPatchIn(_TeamFieldsIn):
     """Only the fields sent change."""
 
+    version: Version
     name: str = Field(None, min_length=1, max_length=100)
 
 
@@ -134,6 +138,7 @@ COLOR_DOC = "A colour as #rrggbb."
 
 class TagOut(OutputSchema):
     id: int
+    version: int | None = None
     name: str | None = None
     color: str | None = None
     created_at: dt.datetime | None = None
@@ -147,6 +152,7 @@ class TagCreateIn(InputSchema):
 class TagPatchIn(InputSchema):
     """Only the fields sent change."""
 
+    version: Version
     name: str = Field(None, min_length=1, max_length=64)
     color: str = Field(None, max_length=7, description=COLOR_DOC)
 
@@ -158,6 +164,7 @@ BOUND = Field(None, max_digits=20, decimal_places=6, description="Number and dec
 
 class CustomFieldOut(OutputSchema):
     id: int
+    version: int | None = None
     record_type: str | None = None
     key: str | None = None
     label: str | None = None
@@ -200,6 +207,7 @@ class CustomFieldCreateIn(_CustomFieldFieldsIn):
 class CustomFieldPatchIn(_CustomFieldFieldsIn):
     """Only the fields sent change; record_type, key and kind are fixed."""
 
+    version: Version
     label: str = Field(None, min_length=1, max_length=100)
 
 

@@ -22,6 +22,7 @@ from cyclecrm.core.errors import (
 )
 from cyclecrm.core.history import diff, history_record
 from cyclecrm.core.models import HistoryAction
+from cyclecrm.core.records import claim_version
 from cyclecrm.core.registry import record_types
 from cyclecrm.identity import access
 from cyclecrm.identity.models import (
@@ -136,7 +137,7 @@ def _record_account_changes(actor: User | None, user: User, changes: dict[str, l
         security_event_record(kind=kind, user=user, actor=actor, detail=detail)
 
 
-def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
+def user_update(*, actor: User, user: User, data: dict[str, Any], version: int | None) -> User:
     _require_all(actor, "user", Action.EDIT)
     unknown = set(data) - USER_FIELDS - {"role_names", "team_ids", "password"}
     if unknown:
@@ -166,6 +167,7 @@ def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
         user.email = user.email.lower()
         if data.get("password"):
             user.set_password(data["password"])
+        claim_version(user, version)
         user.save()
         if roles is not None:
             user.roles.set(roles)
@@ -242,7 +244,7 @@ def _snapshot_team(team: Team) -> dict[str, Any]:
     }
 
 
-def team_update(*, actor: User, team: Team, data: dict[str, Any]) -> Team:
+def team_update(*, actor: User, team: Team, data: dict[str, Any], version: int | None) -> Team:
     _require_all(actor, "team", Action.EDIT)
     unknown = set(data) - {"name", "parent_id", "manager_id", "role_names"}
     if unknown:
@@ -266,6 +268,7 @@ def team_update(*, actor: User, team: Team, data: dict[str, Any]) -> Team:
     with transaction.atomic():
         for name in {"name", "parent_id", "manager_id"} & set(data):
             setattr(team, name, data[name])
+        claim_version(team, version)
         team.save()
         if roles is not None:
             team.roles.set(roles)

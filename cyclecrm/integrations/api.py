@@ -13,11 +13,11 @@ from cyclecrm.integrations.schemas import (
     EmailQueuedOut,
     EmailSendIn,
     EmailTemplateCreateIn,
-    EmailTemplateFieldsIn,
     EmailTemplateOut,
+    EmailTemplatePatchIn,
     MailboxCreateIn,
-    MailboxFieldsIn,
     MailboxOut,
+    MailboxPatchIn,
     MailboxPollOut,
 )
 from cyclecrm.integrations.services import configuration
@@ -106,11 +106,14 @@ def get_email_template(request: HttpRequest, id: int = RecordId) -> dict[str, An
     summary="Update an e-mail template",
 )
 def update_email_template(
-    request: HttpRequest, payload: EmailTemplateFieldsIn, id: int = RecordId
+    request: HttpRequest, payload: EmailTemplatePatchIn, id: int = RecordId
 ) -> dict[str, Any]:
     template = selectors.email_template_get(actor=request.auth, pk=id)
     data = payload.model_dump(exclude_unset=True)
-    template = configuration.email_template_update(actor=request.auth, template=template, data=data)
+    version = data.pop("version")
+    template = configuration.email_template_update(
+        actor=request.auth, template=template, data=data, version=version
+    )
     return visible_record(request.auth, template, EmailTemplateOut)
 
 
@@ -180,11 +183,14 @@ def get_mailbox(request: HttpRequest, id: int = RecordId) -> dict[str, Any]:
     description="A new `password` replaces the stored one; leave it out to keep it.",
 )
 def update_mailbox(
-    request: HttpRequest, payload: MailboxFieldsIn, id: int = RecordId
+    request: HttpRequest, payload: MailboxPatchIn, id: int = RecordId
 ) -> dict[str, Any]:
     mailbox = selectors.mailbox_get(actor=request.auth, pk=id)
     data = payload.model_dump(exclude_unset=True)
-    mailbox = configuration.mailbox_update(actor=request.auth, mailbox=mailbox, data=data)
+    version = data.pop("version")
+    mailbox = configuration.mailbox_update(
+        actor=request.auth, mailbox=mailbox, data=data, version=version
+    )
     return visible_record(request.auth, mailbox, MailboxOut)
 
 

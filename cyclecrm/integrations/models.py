@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cyclecrm.core.models import Versioned
+
 
 class MailboxSecurity(models.TextChoices):
     NONE = "none", "None (plain text, local servers only)"
@@ -19,7 +21,7 @@ class MailboxPurpose(models.TextChoices):
     SUPPORT = "support", "Support: open or update cases"
 
 
-class Mailbox(models.Model):
+class Mailbox(Versioned):
     """An IMAP folder the poll job reads. `uidvalidity`/`last_uid` are the cursor: only UIDs
     above `last_uid` are fetched, and a new UIDVALIDITY restarts from zero (the ledger keeps the
     restart from logging a message twice)."""
@@ -86,7 +88,7 @@ class Mailbox(models.Model):
         return self.name
 
 
-class EmailTemplate(models.Model):
+class EmailTemplate(Versioned):
     """Subject and body with merge fields (`{{ contact.first_name }}`), rendered by
     `templating.py` with only the record's own context."""
 

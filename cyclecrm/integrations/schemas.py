@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema
+from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema, Version
 from cyclecrm.integrations.models import MailboxPurpose, MailboxSecurity
 
 Id = Field(None, ge=1, le=MAX_ID)
@@ -72,6 +72,10 @@ class EmailTemplateFieldsIn(InputSchema):
     is_active: bool | None = None
 
 
+class EmailTemplatePatchIn(EmailTemplateFieldsIn):
+    version: Version
+
+
 class EmailTemplateCreateIn(EmailTemplateFieldsIn):
     name: str = Field(min_length=1, max_length=100)
     subject: str = Field(min_length=1, max_length=300)
@@ -86,6 +90,7 @@ class EmailTemplateCreateIn(EmailTemplateFieldsIn):
 
 class EmailTemplateOut(OutputSchema):
     id: int
+    version: int
     name: str
     subject: str
     body: str
@@ -116,6 +121,10 @@ class MailboxFieldsIn(InputSchema):
     )
 
 
+class MailboxPatchIn(MailboxFieldsIn):
+    version: Version
+
+
 class MailboxCreateIn(MailboxFieldsIn):
     name: str = Field(min_length=1, max_length=100)
     host: str = Field(min_length=1, max_length=253)
@@ -124,6 +133,7 @@ class MailboxCreateIn(MailboxFieldsIn):
 
 class MailboxOut(OutputSchema):
     id: int
+    version: int
     name: str
     host: str
     port: int

@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from cyclecrm.core.errors import Conflict, ValidationFailed
+from cyclecrm.core.errors import Conflict, ValidationFailed, VersionConflict
 from cyclecrm.core.ratelimit import public_rate_limit
 from cyclecrm.identity.forms import add_service_errors
 from cyclecrm.identity.models import Action
@@ -30,6 +30,7 @@ from cyclecrm.integrations.services.outbound import (
 )
 from cyclecrm.integrations.templating import merge_context, render_text
 from cyclecrm.web.errors import crm_view, is_htmx
+from cyclecrm.web.versions import posted_version, stale_version_error
 
 MAILBOX, TEMPLATE = Mailbox.record_type, EmailTemplate.record_type
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -153,8 +154,13 @@ def _mailbox_form(request: HttpRequest, mailbox: Mailbox | None) -> HttpResponse
                 mailbox = configuration.mailbox_create(actor=request.user, data=form.service_data())
             else:
                 configuration.mailbox_update(
-                    actor=request.user, mailbox=mailbox, data=form.service_data()
+                    actor=request.user,
+                    mailbox=mailbox,
+                    data=form.service_data(),
+                    version=posted_version(request),
                 )
+        except VersionConflict:
+            stale_version_error(form, "mailbox")
         except (ValidationFailed, Conflict) as exc:
             add_service_errors(form, exc)
         else:
@@ -228,8 +234,13 @@ def _template_form(request: HttpRequest, template: EmailTemplate | None) -> Http
                 )
             else:
                 configuration.email_template_update(
-                    actor=request.user, template=template, data=form.cleaned_data
+                    actor=request.user,
+                    template=template,
+                    data=form.cleaned_data,
+                    version=posted_version(request),
                 )
+        except VersionConflict:
+            stale_version_error(form, "e-mail template")
         except (ValidationFailed, Conflict) as exc:
             add_service_errors(form, exc)
         else:

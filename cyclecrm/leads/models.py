@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from cyclecrm.core.models import BaseRecord
+from cyclecrm.core.models import BaseRecord, Versioned
 from cyclecrm.core.money import currency_field, money_field
 
 
@@ -176,7 +176,7 @@ class LeadStatusChange(models.Model):
         return f"{self.lead_id}: {self.from_status} → {self.to_status}"
 
 
-class CaptureForm(models.Model):
+class CaptureForm(Versioned):
     """A web-to-lead form: its public page and JSON endpoint are addressed by `public_key`."""
 
     name = models.CharField(max_length=100)
@@ -266,7 +266,7 @@ class AssignmentKind(models.TextChoices):
     SOURCE = "source", "By source"
 
 
-class AssignmentRule(models.Model):
+class AssignmentRule(Versioned):
     """Rules are tried in `position` order on lead creation; the first that matches assigns."""
 
     name = models.CharField(max_length=100)
@@ -309,7 +309,7 @@ class ScoringOperator(models.TextChoices):
     IS_SET = "is_set", "is set"
 
 
-class ScoringRule(models.Model):
+class ScoringRule(Versioned):
     """`points` when the lead's `field` meets `operator` `value`; the score is the sum."""
 
     name = models.CharField(max_length=100)
@@ -330,7 +330,7 @@ class ScoringRule(models.Model):
         return f"{self.name} ({self.points:+d})"
 
 
-class LeadGrade(models.Model):
+class LeadGrade(Versioned):
     """A lead whose score reaches `min_score` gets `letter`; the highest band reached wins.
     A band with `marks_mql` makes the lead (and its contact once converted) marketing-qualified."""
 

@@ -12,17 +12,17 @@ from cyclecrm.core.pagination import paginate
 from cyclecrm.leads import selectors, services
 from cyclecrm.leads.schemas import (
     AssignmentRuleCreateIn,
-    AssignmentRuleFieldsIn,
     AssignmentRuleOut,
+    AssignmentRulePatchIn,
     AssignmentTestIn,
     AssignmentTestOut,
     GradeCreateIn,
-    GradeIn,
     GradeOut,
+    GradePatchIn,
     RescoreOut,
     ScoringRuleCreateIn,
-    ScoringRuleFieldsIn,
     ScoringRuleOut,
+    ScoringRulePatchIn,
 )
 
 scoring_rules_router = Router(tags=["lead scoring"])
@@ -93,17 +93,18 @@ def get_scoring_rule(request: HttpRequest, id: int = RecordId) -> dict[str, Any]
 
 @scoring_rules_router.patch(
     "/{id}",
-    response={200: ScoringRuleOut, **error_responses(403, 404, 422)},
+    response={200: ScoringRuleOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_scoring_rule",
     summary="Update a scoring rule",
     description=RESCORE_DOC,
 )
 def update_scoring_rule(
-    request: HttpRequest, payload: ScoringRuleFieldsIn, id: int = RecordId
+    request: HttpRequest, payload: ScoringRulePatchIn, id: int = RecordId
 ) -> dict[str, Any]:
     rule = selectors.scoring_rule_get(actor=request.auth, pk=id)
     data = payload.model_dump(exclude_unset=True)
-    rule = services.scoring_rule_update(actor=request.auth, rule=rule, data=data)
+    version = data.pop("version")
+    rule = services.scoring_rule_update(actor=request.auth, rule=rule, data=data, version=version)
     return visible_record(request.auth, rule, ScoringRuleOut)
 
 
@@ -162,10 +163,11 @@ def create_lead_grade(request: HttpRequest, payload: GradeCreateIn) -> Status:
     summary="Update a grade band",
     description=RESCORE_DOC,
 )
-def update_lead_grade(request: HttpRequest, payload: GradeIn, id: int = RecordId) -> Any:
+def update_lead_grade(request: HttpRequest, payload: GradePatchIn, id: int = RecordId) -> Any:
     grade = selectors.grade_get(actor=request.auth, pk=id)
     data = payload.model_dump(exclude_unset=True)
-    return services.lead_grade_update(actor=request.auth, grade=grade, data=data)
+    version = data.pop("version")
+    return services.lead_grade_update(actor=request.auth, grade=grade, data=data, version=version)
 
 
 @grades_router.delete(
@@ -248,16 +250,19 @@ def get_assignment_rule(request: HttpRequest, id: int = RecordId) -> dict[str, A
 
 @assignment_rules_router.patch(
     "/{id}",
-    response={200: AssignmentRuleOut, **error_responses(403, 404, 422)},
+    response={200: AssignmentRuleOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_assignment_rule",
     summary="Update an assignment rule",
 )
 def update_assignment_rule(
-    request: HttpRequest, payload: AssignmentRuleFieldsIn, id: int = RecordId
+    request: HttpRequest, payload: AssignmentRulePatchIn, id: int = RecordId
 ) -> dict[str, Any]:
     rule = selectors.assignment_rule_get(actor=request.auth, pk=id)
     data = payload.model_dump(exclude_unset=True)
-    rule = services.assignment_rule_update(actor=request.auth, rule=rule, data=data)
+    version = data.pop("version")
+    rule = services.assignment_rule_update(
+        actor=request.auth, rule=rule, data=data, version=version
+    )
     rule = selectors.assignment_rule_get(actor=request.auth, pk=rule.pk)
     return visible_record(request.auth, rule, AssignmentRuleOut)
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema
+from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema, Version
 from cyclecrm.contacts.schemas import (
     COUNTRY_INPUT_MAX,
     FORCE_DOC,
@@ -226,6 +226,10 @@ class ScoringRuleFieldsIn(InputSchema):
     is_active: bool | None = None
 
 
+class ScoringRulePatchIn(ScoringRuleFieldsIn):
+    version: Version
+
+
 class ScoringRuleCreateIn(ScoringRuleFieldsIn):
     name: str = Field(min_length=1, max_length=100)
     field: str = Field(max_length=50)
@@ -235,6 +239,7 @@ class ScoringRuleCreateIn(ScoringRuleFieldsIn):
 
 class ScoringRuleOut(OutputSchema):
     id: int
+    version: int
     name: str
     category: str
     field: str
@@ -251,6 +256,10 @@ class GradeIn(InputSchema):
     marks_mql: bool | None = None
 
 
+class GradePatchIn(GradeIn):
+    version: Version
+
+
 class GradeCreateIn(GradeIn):
     letter: str = Field(min_length=1, max_length=2)
     min_score: int = Field(ge=-1_000_000, le=1_000_000)
@@ -258,6 +267,7 @@ class GradeCreateIn(GradeIn):
 
 class GradeOut(OutputSchema):
     id: int
+    version: int
     letter: str
     min_score: int
     marks_mql: bool
@@ -290,6 +300,10 @@ class AssignmentRuleFieldsIn(InputSchema):
     )
 
 
+class AssignmentRulePatchIn(AssignmentRuleFieldsIn):
+    version: Version
+
+
 class AssignmentRuleCreateIn(AssignmentRuleFieldsIn):
     name: str = Field(min_length=1, max_length=100)
     kind: Literal[tuple(AssignmentKind.values)]
@@ -300,6 +314,7 @@ class AssignmentRuleOut(OutputSchema):
     computed = {"assignee_ids": _assignee_ids}
 
     id: int
+    version: int
     name: str
     kind: str
     position: int

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from cyclecrm.core.models import BaseRecord
+from cyclecrm.core.models import BaseRecord, Versioned
 from cyclecrm.core.money import currency_field, money_field
 
 
@@ -63,7 +63,7 @@ class EarningAction(models.TextChoices):
     SURVEY_ANSWERED = "survey_answered", "Survey answered"
 
 
-class EarningRule(models.Model):
+class EarningRule(Versioned):
     """`spend`: `points_per_unit` per unit of the program currency on paid orders, optionally only
     for lines of one product `category`. Other actions: a fixed `points`. `cap_points` limits what
     one member earns from the rule per `cap_period_days` (0: no cap / whole life)."""
@@ -89,7 +89,7 @@ class EarningRule(models.Model):
         return self.name
 
 
-class Tier(models.Model):
+class Tier(Versioned):
     """Reached when the member's points (or spend) in the program's rolling window is at least
     `threshold`; higher `rank` is better."""
 
@@ -246,7 +246,7 @@ class TierChange(models.Model):
         return f"{self.from_tier_id} → {self.to_tier_id}"
 
 
-class Reward(models.Model):
+class Reward(Versioned):
     program = models.ForeignKey(LoyaltyProgram, on_delete=models.CASCADE, related_name="rewards")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=5000)

@@ -36,11 +36,11 @@ from cyclecrm.loyalty.program_schemas import (
     ProgramOut,
     ProgramPatchIn,
     RuleCreateIn,
-    RuleFieldsIn,
     RuleOut,
+    RulePatchIn,
     TierCreateIn,
-    TierFieldsIn,
     TierOut,
+    TierPatchIn,
 )
 from cyclecrm.loyalty.reward_schemas import FiguresOut
 
@@ -178,17 +178,18 @@ def create_loyalty_rule(request: HttpRequest, payload: RuleCreateIn, id: int = R
 
 @programs_router.patch(
     "/{id}/rules/{rule_id}",
-    response={200: RuleOut, **error_responses(403, 404, 422)},
+    response={200: RuleOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_loyalty_rule",
     summary="Change an earning rule",
 )
 def update_loyalty_rule(
-    request: HttpRequest, payload: RuleFieldsIn, id: int = RecordId, rule_id: int = ChildId
+    request: HttpRequest, payload: RulePatchIn, id: int = RecordId, rule_id: int = ChildId
 ) -> Any:
     program = selectors.program_get(actor=request.auth, pk=id)
     rule = selectors.rule_get(program=program, pk=rule_id)
     data = payload.model_dump(exclude_unset=True)
-    return programs.rule_update(actor=request.auth, rule=rule, data=data)
+    version = data.pop("version")
+    return programs.rule_update(actor=request.auth, rule=rule, data=data, version=version)
 
 
 @programs_router.delete(
@@ -230,17 +231,18 @@ def create_loyalty_tier(request: HttpRequest, payload: TierCreateIn, id: int = R
 
 @programs_router.patch(
     "/{id}/tiers/{tier_id}",
-    response={200: TierOut, **error_responses(403, 404, 422)},
+    response={200: TierOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_loyalty_tier",
     summary="Change a tier",
 )
 def update_loyalty_tier(
-    request: HttpRequest, payload: TierFieldsIn, id: int = RecordId, tier_id: int = ChildId
+    request: HttpRequest, payload: TierPatchIn, id: int = RecordId, tier_id: int = ChildId
 ) -> Any:
     program = selectors.program_get(actor=request.auth, pk=id)
     tier = selectors.tier_get(program=program, pk=tier_id)
     data = payload.model_dump(exclude_unset=True)
-    return programs.tier_update(actor=request.auth, tier=tier, data=data)
+    version = data.pop("version")
+    return programs.tier_update(actor=request.auth, tier=tier, data=data, version=version)
 
 
 @programs_router.delete(

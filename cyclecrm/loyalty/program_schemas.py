@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema
+from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema, Version
 from cyclecrm.contacts.schemas import VERSION_DOC
 
 Action = Literal[
@@ -79,6 +79,10 @@ class RuleFieldsIn(InputSchema):
     is_active: bool | None = None
 
 
+class RulePatchIn(RuleFieldsIn):
+    version: Version
+
+
 class RuleCreateIn(RuleFieldsIn):
     name: str = Field(min_length=1, max_length=200)
     action: Action
@@ -86,6 +90,7 @@ class RuleCreateIn(RuleFieldsIn):
 
 class RuleOut(OutputSchema):
     id: int
+    version: int
     program_id: int
     name: str
     action: str
@@ -113,6 +118,10 @@ class TierFieldsIn(InputSchema):
     color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
 
 
+class TierPatchIn(TierFieldsIn):
+    version: Version
+
+
 class TierCreateIn(TierFieldsIn):
     name: str = Field(min_length=1, max_length=100)
     rank: int = Field(ge=1, le=100)
@@ -121,6 +130,7 @@ class TierCreateIn(TierFieldsIn):
 
 class TierOut(OutputSchema):
     id: int
+    version: int
     program_id: int
     name: str
     rank: int

@@ -12,7 +12,7 @@ from django.db import transaction
 from cyclecrm.catalog.services.common import apply, check_known, currency_code, decimal_value
 from cyclecrm.contacts.normalize import clean_text
 from cyclecrm.core.errors import FieldErrors
-from cyclecrm.core.records import record_create, record_delete, record_update
+from cyclecrm.core.records import claim_version, record_create, record_delete, record_update
 from cyclecrm.identity.models import Action, User
 from cyclecrm.loyalty.access import require_program
 from cyclecrm.loyalty.models import (
@@ -222,9 +222,13 @@ def rule_create(*, actor: User, program: LoyaltyProgram, data: dict[str, Any]) -
     return _save_rule(EarningRule(program=program), data)
 
 
-def rule_update(*, actor: User, rule: EarningRule, data: dict[str, Any]) -> EarningRule:
+def rule_update(
+    *, actor: User, rule: EarningRule, data: dict[str, Any], version: int | None
+) -> EarningRule:
     require_program(actor, Action.EDIT, rule.program)
-    return _save_rule(rule, data)
+    with transaction.atomic():
+        claim_version(rule, version)
+        return _save_rule(rule, data)
 
 
 def rule_delete(*, actor: User, rule: EarningRule) -> None:
@@ -308,9 +312,11 @@ def tier_create(*, actor: User, program: LoyaltyProgram, data: dict[str, Any]) -
     return _save_tier(Tier(program=program), data)
 
 
-def tier_update(*, actor: User, tier: Tier, data: dict[str, Any]) -> Tier:
+def tier_update(*, actor: User, tier: Tier, data: dict[str, Any], version: int | None) -> Tier:
     require_program(actor, Action.EDIT, tier.program)
-    return _save_tier(tier, data)
+    with transaction.atomic():
+        claim_version(tier, version)
+        return _save_tier(tier, data)
 
 
 def tier_delete(*, actor: User, tier: Tier) -> None:

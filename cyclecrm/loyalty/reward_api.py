@@ -119,7 +119,7 @@ def get_loyalty_reward(request: HttpRequest, id: int = RecordId) -> dict[str, An
 
 @rewards_router.patch(
     "/{id}",
-    response={200: RewardOut, **error_responses(403, 404, 422)},
+    response={200: RewardOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_loyalty_reward",
     summary="Update a reward",
 )
@@ -128,7 +128,10 @@ def update_loyalty_reward(
 ) -> dict[str, Any]:
     reward = selectors.reward_get(actor=request.auth, pk=id)
     data = payload.model_dump(exclude_unset=True)
-    return reward_out(services.reward_update(actor=request.auth, reward=reward, data=data))
+    version = data.pop("version")
+    return reward_out(
+        services.reward_update(actor=request.auth, reward=reward, data=data, version=version)
+    )
 
 
 @rewards_router.delete(

@@ -30,6 +30,7 @@ def reward_out(reward: Reward) -> dict[str, Any]:
     )
     return {
         "id": reward.pk,
+        "version": reward.version,
         "program_id": reward.program_id,
         "name": reward.name,
         "description": reward.description,

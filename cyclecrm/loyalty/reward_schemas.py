@@ -6,7 +6,7 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import Field
 
-from cyclecrm.api.schemas import MAX_ID, InputSchema
+from cyclecrm.api.schemas import MAX_ID, InputSchema, Version
 
 
 class RewardFieldsIn(InputSchema):
@@ -28,11 +28,12 @@ class RewardCreateIn(RewardFieldsIn):
 
 
 class RewardPatchIn(RewardFieldsIn):
-    pass
+    version: Version
 
 
 class RewardOut(Schema):
     id: int
+    version: int
     program_id: int
     name: str
     description: str

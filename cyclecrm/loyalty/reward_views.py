@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from cyclecrm.contacts.selectors import contact_get
-from cyclecrm.core.errors import CrmError, Forbidden
+from cyclecrm.core.errors import CrmError, Forbidden, VersionConflict
 from cyclecrm.core.pagination import orderings_with_reverse, paginate
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action
@@ -25,6 +25,7 @@ from cyclecrm.loyalty.models import Member, RedemptionStatus, Reward
 from cyclecrm.loyalty.reward_forms import RedemptionFilterForm, RewardForm
 from cyclecrm.loyalty.statement import statement_for, statement_send
 from cyclecrm.web.errors import crm_view
+from cyclecrm.web.versions import posted_version, stale_version_error
 
 PER_PAGE = 50
 REDEMPTION_ORDERINGS = orderings_with_reverse({"reserved_at": ("reserved_at", "id")})
@@ -93,8 +94,13 @@ def _save_reward(
             )
         else:
             saved = services.reward_update(
-                actor=request.user, reward=reward, data=form.service_data()
+                actor=request.user,
+                reward=reward,
+                data=form.service_data(),
+                version=posted_version(request),
             )
+    except VersionConflict:
+        stale_version_error(form, "reward")
     except CrmError as exc:
         if isinstance(exc, Forbidden):
             raise

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from cyclecrm.core.errors import Conflict, FieldErrors, Forbidden, NotFound, ValidationFailed
 from cyclecrm.core.events import Event, emit
+from cyclecrm.core.records import claim_version
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action
 from cyclecrm.loyalty import access as loyalty_access
@@ -86,7 +87,9 @@ def reward_create(*, actor: Any, program: LoyaltyProgram, data: dict[str, Any]) 
     return reward
 
 
-def reward_update(*, actor: Any, reward: Reward, data: dict[str, Any]) -> Reward:
+def reward_update(
+    *, actor: Any, reward: Reward, data: dict[str, Any], version: int | None
+) -> Reward:
     """Change catalog fields. Stock set here is the new number of units left; reservations
     already made keep their points and are not affected."""
     loyalty_access.require_program(actor, Action.EDIT, reward.program)
@@ -94,8 +97,10 @@ def reward_update(*, actor: Any, reward: Reward, data: dict[str, Any]) -> Reward
     for name in changed:
         setattr(reward, name, data[name])
     _validate_reward(reward)
-    if changed:
-        reward.save(update_fields=changed)
+    with transaction.atomic():
+        claim_version(reward, version)
+        if changed:
+            reward.save(update_fields=changed)
     return reward
 
 

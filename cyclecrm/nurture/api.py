@@ -160,7 +160,7 @@ def reorder_sequence_steps(
 
 @sequences_router.patch(
     "/{id}/steps/{step_id}",
-    response={200: SequenceStepOut, **error_responses(403, 404, 422)},
+    response={200: SequenceStepOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_sequence_step",
     summary="Change a step",
 )
@@ -169,9 +169,9 @@ def update_sequence_step(
 ) -> dict[str, Any]:
     sequence = selectors.sequence_get(actor=request.auth, pk=id)
     step = selectors.step_get(sequence=sequence, pk=step_id)
-    step = services.step_update(
-        actor=request.auth, step=step, data=payload.model_dump(exclude_unset=True)
-    )
+    data = payload.model_dump(exclude_unset=True)
+    version = data.pop("version")
+    step = services.step_update(actor=request.auth, step=step, data=data, version=version)
     return step_out(step)
 
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from cyclecrm.core.models import BaseRecord
+from cyclecrm.core.models import BaseRecord, Versioned
 
 
 class SequenceStatus(models.TextChoices):
@@ -58,7 +58,7 @@ class StepType(models.TextChoices):
     NOTIFY_OWNER = "notify_owner", "Notify owner"
 
 
-class SequenceStep(models.Model):
+class SequenceStep(Versioned):
     """One step; positions are 1..M without gaps, branch targets name positions."""
 
     sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="steps")

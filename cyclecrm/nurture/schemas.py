@@ -52,6 +52,7 @@ class SequencePatchIn(SequenceFieldsIn):
 
 class SequenceStepOut(OutputSchema):
     id: int
+    version: int
     position: int
     type: str
     config: dict[str, Any]
@@ -88,6 +89,7 @@ class SequenceStepIn(InputSchema):
 class SequenceStepPatchIn(InputSchema):
     type: StepTypeName | None = None
     config: dict[str, Any] | None = Field(None, description=CONFIG_DOC)
+    version: int = Field(ge=1, le=MAX_ID, description=VERSION_DOC)
 
 
 class SequenceReorderIn(InputSchema):

@@ -9,7 +9,7 @@ from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 
 from cyclecrm.core.errors import FieldErrors, Forbidden, ValidationFailed
-from cyclecrm.core.records import record_create, record_delete, record_update
+from cyclecrm.core.records import claim_version, record_create, record_delete, record_update
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, User
 from cyclecrm.leads.models import CaptureForm
@@ -163,13 +163,16 @@ def step_add(*, actor: User, sequence: Sequence, data: dict[str, Any]) -> Sequen
     return step
 
 
-def step_update(*, actor: User, step: SequenceStep, data: dict[str, Any]) -> SequenceStep:
+def step_update(
+    *, actor: User, step: SequenceStep, data: dict[str, Any], version: int | None
+) -> SequenceStep:
     _require_edit(actor, step.sequence)
     step_type = data.get("type", step.type)
     config = data.get("config", step.config if step_type == step.type else {})
     step.config = step_config_clean(step_type, config)
     step.type = step_type
     with transaction.atomic():
+        claim_version(step, version)
         step.save(update_fields=["type", "config"])
         _touch(actor, step.sequence)
     return step

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from cyclecrm.core.errors import CrmError, Forbidden
+from cyclecrm.core.errors import CrmError, Forbidden, VersionConflict
 from cyclecrm.core.pagination import orderings_with_reverse, paginate
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level
@@ -23,6 +23,7 @@ from cyclecrm.nurture.forms import TYPE_FIELDS, EnrollForm, SequenceForm, StepFo
 from cyclecrm.nurture.models import OPEN_STATES, Sequence
 from cyclecrm.segments.selectors import segment_get, segment_list
 from cyclecrm.web.errors import crm_view
+from cyclecrm.web.versions import posted_version, stale_version_error
 
 PER_PAGE = 50
 LIST_ORDERINGS = orderings_with_reverse({"name": ("name", "id")})
@@ -142,7 +143,11 @@ def step_edit(request: HttpRequest, pk: int, step_id: int | None = None) -> Http
             if step is None:
                 services.step_add(actor=request.user, sequence=sequence, data=data)
             else:
-                services.step_update(actor=request.user, step=step, data=data)
+                services.step_update(
+                    actor=request.user, step=step, data=data, version=posted_version(request)
+                )
+        except VersionConflict:
+            stale_version_error(form, "step")
         except CrmError as exc:
             _errors_to_form(form, exc, form.field_for)
         else:

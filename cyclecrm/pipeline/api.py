@@ -334,9 +334,9 @@ def create_pipeline(request: HttpRequest, payload: PipelineCreateIn) -> Status:
 )
 def update_pipeline(request: HttpRequest, payload: PipelinePatchIn, id: int = RecordId) -> dict:
     pipeline = selectors.pipeline_get(actor=request.auth, pk=id)
-    services.pipeline_update(
-        actor=request.auth, pipeline=pipeline, data=payload.model_dump(exclude_unset=True)
-    )
+    data = payload.model_dump(exclude_unset=True)
+    version = data.pop("version")
+    services.pipeline_update(actor=request.auth, pipeline=pipeline, data=data, version=version)
     return pipeline_body(selectors.pipeline_get(actor=request.auth, pk=id))
 
 
@@ -379,7 +379,8 @@ def update_stage(
     pipeline = selectors.pipeline_get(actor=request.auth, pk=id)
     stage = selectors.stage_get(actor=request.auth, pipeline=pipeline, pk=stage_id)
     data = payload.model_dump(exclude_unset=True)
-    return services.stage_update(actor=request.auth, stage=stage, data=data)
+    version = data.pop("version")
+    return services.stage_update(actor=request.auth, stage=stage, data=data, version=version)
 
 
 class StageDeleteParams(Schema):
@@ -418,14 +419,19 @@ def delete_stage(
 
 @pipelines_router.put(
     "/{id}/stages",
-    response={200: PipelineOut, **error_responses(403, 404, 422)},
+    response={200: PipelineOut, **error_responses(403, 404, 409, 422)},
     operation_id="reorder_stages",
     summary="Reorder the stages",
-    description="Send every stage id of the pipeline once, in the new order.",
+    description=(
+        "Send every stage id of the pipeline once, in the new order, with the pipeline's "
+        "`version` (409 `version_conflict` if it moved on)."
+    ),
 )
 def reorder_stages(request: HttpRequest, payload: StageOrderIn, id: int = RecordId) -> dict:
     pipeline = selectors.pipeline_get(actor=request.auth, pk=id)
-    services.stage_reorder(actor=request.auth, pipeline=pipeline, stage_ids=payload.stage_ids)
+    services.stage_reorder(
+        actor=request.auth, pipeline=pipeline, stage_ids=payload.stage_ids, version=payload.version
+    )
     return pipeline_body(selectors.pipeline_get(actor=request.auth, pk=id))
 
 
@@ -548,7 +554,10 @@ def update_exchange_rate(
 ) -> Any:
     rate = selectors.exchange_rate_get(actor=request.auth, pk=id)
     data = payload.model_dump(exclude_unset=True)
-    return rate_body(services.exchange_rate_update(actor=request.auth, rate=rate, data=data))
+    version = data.pop("version")
+    return rate_body(
+        services.exchange_rate_update(actor=request.auth, rate=rate, data=data, version=version)
+    )
 
 
 @exchange_rates_router.delete(
@@ -642,7 +651,10 @@ def update_onboarding_template(
 ) -> dict[str, Any]:
     template: OnboardingTemplate = selectors.onboarding_template_get(actor=request.auth, pk=id)
     data = payload.model_dump(exclude_unset=True)
-    services.onboarding_template_update(actor=request.auth, template=template, data=data)
+    version = data.pop("version")
+    services.onboarding_template_update(
+        actor=request.auth, template=template, data=data, version=version
+    )
     return template_body(selectors.onboarding_template_get(actor=request.auth, pk=id))
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from cyclecrm.core.models import BaseRecord
+from cyclecrm.core.models import BaseRecord, Versioned
 from cyclecrm.core.money import currency_field, money_field, round_money
 
 # An opportunity created without an expected close date is expected to close this many days later.
@@ -17,7 +17,7 @@ def default_close_date() -> dt.date:
     return timezone.localdate() + dt.timedelta(days=DEFAULT_CLOSE_DAYS)
 
 
-class Pipeline(models.Model):
+class Pipeline(Versioned):
     name = models.CharField(max_length=100, unique=True)
     position = models.PositiveIntegerField(default=0)
     is_default = models.BooleanField(default=False)
@@ -39,7 +39,7 @@ class StageKind(models.TextChoices):
     LOST = "lost", "Closed lost"
 
 
-class Stage(models.Model):
+class Stage(Versioned):
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
@@ -64,7 +64,7 @@ class Stage(models.Model):
         return self.kind != StageKind.OPEN
 
 
-class ExchangeRate(models.Model):
+class ExchangeRate(Versioned):
     """How many units of the base currency one unit of `currency` was worth from `valid_from`."""
 
     currency = currency_field()
@@ -174,7 +174,7 @@ class StageChange(models.Model):
         return f"{self.opportunity_id}: {self.from_stage_id} → {self.to_stage_id}"
 
 
-class OnboardingTemplate(models.Model):
+class OnboardingTemplate(Versioned):
     name = models.CharField(max_length=100, unique=True)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)

@@ -18,6 +18,7 @@ def _text(value: Decimal | None) -> str | None:
 def pipeline_body(pipeline: Pipeline) -> dict[str, Any]:
     return {
         "id": pipeline.pk,
+        "version": pipeline.version,
         "name": pipeline.name,
         "position": pipeline.position,
         "is_default": pipeline.is_default,
@@ -29,6 +30,7 @@ def pipeline_body(pipeline: Pipeline) -> dict[str, Any]:
 def rate_body(rate: ExchangeRate) -> dict[str, Any]:
     return {
         "id": rate.pk,
+        "version": rate.version,
         "currency": rate.currency,
         "valid_from": rate.valid_from,
         "rate": format(Decimal(rate.rate).normalize(), "f"),
@@ -38,6 +40,7 @@ def rate_body(rate: ExchangeRate) -> dict[str, Any]:
 def template_body(template: OnboardingTemplate) -> dict[str, Any]:
     return {
         "id": template.pk,
+        "version": template.version,
         "name": template.name,
         "is_default": template.is_default,
         "steps": list(template.steps.all()),

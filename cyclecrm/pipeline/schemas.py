@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import BeforeValidator, Field
 
-from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema
+from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema, Version
 from cyclecrm.contacts.schemas import VERSION_DOC, RecordIn, RecordOut
 from cyclecrm.core.money import round_money
 from cyclecrm.pipeline.models import StageKind
@@ -145,14 +145,22 @@ class StagePatchIn(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=100)
     probability: ProbabilityIn | None = None
     kind: StageKindValue | None = None
+    version: Version
 
 
 class StageOrderIn(InputSchema):
     stage_ids: list[int] = Field(max_length=200, description="Every stage id, in the new order.")
+    version: int = Field(
+        ge=1,
+        le=MAX_ID,
+        description="The pipeline's `version` you read (the order is the "
+        "pipeline's); a stale one is refused with 409 and nothing changes.",
+    )
 
 
 class StageOut(Schema):
     id: int
+    version: int
     name: str
     position: int
     probability: Decimal
@@ -173,10 +181,12 @@ class PipelinePatchIn(InputSchema):
     is_default: bool | None = Field(None, description="Only `true`: make this the default.")
     is_active: bool | None = None
     position: int | None = Field(None, ge=0, le=10_000)
+    version: Version
 
 
 class PipelineOut(Schema):
     id: int
+    version: int
     name: str
     position: int
     is_default: bool
@@ -197,10 +207,12 @@ class ExchangeRatePatchIn(InputSchema):
     currency: str | None = Field(None, min_length=3, max_length=3)
     valid_from: dt.date | None = None
     rate: AmountIn | None = None
+    version: Version
 
 
 class ExchangeRateOut(Schema):
     id: int
+    version: int
     currency: str
     valid_from: dt.date
     rate: DecimalText = Field(description='Base currency units per unit, e.g. "1.085".')
@@ -225,6 +237,7 @@ class OnboardingTemplatePatchIn(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=100)
     is_default: bool | None = Field(None, description="Only `true`: make this the default.")
     steps: list[StepIn] | None = Field(None, max_length=100, description="Replaces every step.")
+    version: Version
 
 
 class StepOut(Schema):
@@ -237,6 +250,7 @@ class StepOut(Schema):
 
 class OnboardingTemplateOut(Schema):
     id: int
+    version: int
     name: str
     is_default: bool
     steps: list[StepOut]

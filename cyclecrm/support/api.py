@@ -32,8 +32,8 @@ from cyclecrm.support.filters import ArticleFilters, CaseFilters
 from cyclecrm.support.models import Case
 from cyclecrm.support.schemas import (
     ArticleCategoryCreateIn,
-    ArticleCategoryIn,
     ArticleCategoryOut,
+    ArticleCategoryPatchIn,
     ArticleCreateIn,
     ArticleOut,
     ArticlePatchIn,
@@ -365,8 +365,10 @@ def update_sla_policy(
     request: HttpRequest, payload: SlaPolicyPatchIn, id: int = RecordId
 ) -> dict[str, Any]:
     policy = selectors.sla_policy_get(actor=request.auth, pk=id)
+    data = payload.model_dump(exclude_unset=True)
+    version = data.pop("version")
     policy = services.sla_policy_update(
-        actor=request.auth, policy=policy, data=payload.model_dump(exclude_unset=True)
+        actor=request.auth, policy=policy, data=data, version=version
     )
     return visible_record(request.auth, policy, SlaPolicyOut)
 
@@ -418,7 +420,7 @@ def get_queue_calendar(request: HttpRequest, team_id: int = TeamId) -> dict[str,
 
 @queue_calendars_router.put(
     "/{team_id}",
-    response={200: BusinessCalendarOut, **error_responses(403, 404, 422)},
+    response={200: BusinessCalendarOut, **error_responses(403, 404, 409, 422)},
     operation_id="set_queue_calendar",
     summary="Set a queue's business hours",
     description="Creates or changes them; only the fields sent change. Holidays are dates.",
@@ -427,8 +429,10 @@ def set_queue_calendar(
     request: HttpRequest, payload: BusinessCalendarIn, team_id: int = TeamId
 ) -> dict[str, Any]:
     team = team_selectors.team_get(actor=request.auth, pk=team_id)
+    data = payload.model_dump(exclude_unset=True)
+    version = data.pop("version", None)
     calendar = services.business_calendar_set(
-        actor=request.auth, team=team, data=payload.model_dump(exclude_unset=True)
+        actor=request.auth, team=team, data=data, version=version
     )
     return visible_record(request.auth, calendar, BusinessCalendarOut)
 
@@ -588,11 +592,13 @@ def create_article_category(request: HttpRequest, payload: ArticleCategoryCreate
     summary="Update an article category",
 )
 def update_article_category(
-    request: HttpRequest, payload: ArticleCategoryIn, id: int = RecordId
+    request: HttpRequest, payload: ArticleCategoryPatchIn, id: int = RecordId
 ) -> dict[str, Any]:
     category = selectors.article_category_get(actor=request.auth, pk=id)
+    data = payload.model_dump(exclude_unset=True)
+    version = data.pop("version")
     category = services.article_category_update(
-        actor=request.auth, category=category, data=payload.model_dump(exclude_unset=True)
+        actor=request.auth, category=category, data=data, version=version
     )
     return visible_record(request.auth, category, ArticleCategoryOut)
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone as djtz
 
-from cyclecrm.core.models import BaseRecord
+from cyclecrm.core.models import BaseRecord, Versioned
 
 
 class CaseChannel(models.TextChoices):
@@ -48,7 +48,7 @@ def default_working_days() -> list[int]:
     return [0, 1, 2, 3, 4]
 
 
-class BusinessCalendar(models.Model):
+class BusinessCalendar(Versioned):
     """Working time of one queue. A queue without one uses `DEFAULT_CALENDAR` (see `hours.py`).
 
     `working_days` holds ISO weekday numbers 0 (Monday) to 6; `holidays` ISO dates
@@ -74,7 +74,7 @@ class BusinessCalendar(models.Model):
         return f"{self.team} ({self.timezone})"
 
 
-class SlaPolicy(models.Model):
+class SlaPolicy(Versioned):
     """Targets for one priority, for one queue (`team`) or as the default (`team` empty)."""
 
     name = models.CharField(max_length=100)
@@ -208,7 +208,7 @@ class ArticleStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
-class ArticleCategory(models.Model):
+class ArticleCategory(Versioned):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     position = models.PositiveIntegerField(default=0)

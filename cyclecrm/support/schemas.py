@@ -6,7 +6,7 @@ from typing import Any, Literal
 from django.utils import timezone
 from pydantic import Field
 
-from cyclecrm.api.schemas import MAX_ID, InputSchema, OutputSchema
+from cyclecrm.api.schemas import MAX_ID, SET_VERSION_DOC, InputSchema, OutputSchema, Version
 from cyclecrm.contacts.schemas import VERSION_DOC, RecordIn, RecordOut, TagName
 from cyclecrm.support import sla
 from cyclecrm.support.models import (
@@ -169,10 +169,12 @@ class SlaPolicyCreateIn(SlaPolicyFieldsIn):
 
 class SlaPolicyPatchIn(SlaPolicyFieldsIn):
     priority: PriorityValue | None = None
+    version: Version
 
 
 class SlaPolicyOut(OutputSchema):
     id: int
+    version: int
     name: str
     team_id: int | None = None
     priority: str
@@ -192,10 +194,12 @@ class BusinessCalendarIn(InputSchema):
     start_time: str | None = Field(None, pattern=HHMM, description="Opening, HH:MM local.")
     end_time: str | None = Field(None, pattern=HHMM, description="Closing, HH:MM local.")
     holidays: list[dt.date] | None = Field(None, max_length=1000)
+    version: int | None = Field(None, ge=1, le=MAX_ID, description=SET_VERSION_DOC)
 
 
 class BusinessCalendarOut(OutputSchema):
     team_id: int
+    version: int
     timezone: str
     working_days: list[int]
     start_time: dt.time
@@ -245,8 +249,13 @@ class ArticleCategoryCreateIn(ArticleCategoryIn):
     name: str = Field(min_length=1, max_length=100)
 
 
+class ArticleCategoryPatchIn(ArticleCategoryIn):
+    version: Version
+
+
 class ArticleCategoryOut(OutputSchema):
     id: int
+    version: int
     name: str
     slug: str
     position: int

@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from cyclecrm.core.errors import CrmError, Forbidden
+from cyclecrm.core.errors import CrmError, Forbidden, VersionConflict
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, Team
 from cyclecrm.support import selectors, services
 from cyclecrm.support.models import BusinessCalendar, CasePriority, SlaPolicy
 from cyclecrm.web.errors import crm_view
+from cyclecrm.web.versions import posted_version, stale_version_error
 
 WEEKDAYS = (
     (0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"),
@@ -117,8 +118,13 @@ def sla_policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
                 services.sla_policy_create(actor=request.user, data=form.service_data())
             else:
                 services.sla_policy_update(
-                    actor=request.user, policy=policy, data=form.service_data()
+                    actor=request.user,
+                    policy=policy,
+                    data=form.service_data(),
+                    version=posted_version(request),
                 )
+        except VersionConflict:
+            stale_version_error(form, "SLA policy")
         except CrmError as exc:
             if isinstance(exc, Forbidden):
                 raise
@@ -129,7 +135,12 @@ def sla_policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     return render(
         request,
         "support/settings_form.html",
-        {"form": form, "title": str(policy) if policy else "New SLA policy", "policy": policy},
+        {
+            "form": form,
+            "title": str(policy) if policy else "New SLA policy",
+            "policy": policy,
+            "versioned": policy,
+        },
     )
 
 
@@ -159,7 +170,14 @@ def business_calendar_edit(request: HttpRequest, team_id: int) -> HttpResponse:
     form = CalendarForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.business_calendar_set(actor=request.user, team=team, data=form.service_data())
+            services.business_calendar_set(
+                actor=request.user,
+                team=team,
+                data=form.service_data(),
+                version=posted_version(request),
+            )
+        except VersionConflict:
+            stale_version_error(form, "business calendar")
         except CrmError as exc:
             if isinstance(exc, Forbidden):
                 raise
@@ -170,5 +188,5 @@ def business_calendar_edit(request: HttpRequest, team_id: int) -> HttpResponse:
     return render(
         request,
         "support/settings_form.html",
-        {"form": form, "title": f"Business hours · {team}"},
+        {"form": form, "title": f"Business hours · {team}", "versioned": stored},
     )

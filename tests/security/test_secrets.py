@@ -59,8 +59,11 @@ def test_secrets_never_leave_in_clear(api_client, admin, debug_sql_logs):
     ]
     rotated = client.post(f"/api/v1/webhooks/{hook_id}/rotate-secret").json()["secret"]
     changed = client.patch(
-        f"/api/v1/mailboxes/{mailbox_id}", {"password": PASSWORD + "2"}, content_type=JSON
+        f"/api/v1/mailboxes/{mailbox_id}",
+        {"password": PASSWORD + "2", "version": 1},
+        content_type=JSON,
     )
+    assert changed.status_code == 200, changed.content
     bodies.append(changed.content.decode())
 
     # then no response, stored row, history entry or log line holds a secret in clear

@@ -15,6 +15,7 @@ from cyclecrm.core.errors import Conflict, FieldErrors, Forbidden
 from cyclecrm.core.history import diff, history_record
 from cyclecrm.core.models import HistoryAction
 from cyclecrm.core.money import AMOUNT_DIGITS, parse_decimal
+from cyclecrm.core.records import claim_version
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, Team, User
 
@@ -160,7 +161,7 @@ def quota_create(*, actor: User, data: dict[str, Any]) -> Quota:
     return _save(actor, quota, {}, HistoryAction.CREATE)
 
 
-def quota_update(*, actor: User, quota: Quota, data: dict[str, Any]) -> Quota:
+def quota_update(*, actor: User, quota: Quota, data: dict[str, Any], version: int | None) -> Quota:
     if not access.can(actor, Action.EDIT, quota):
         raise Forbidden("You may not edit this quota.")
     clean = _clean(dict(data), quota)
@@ -168,7 +169,9 @@ def quota_update(*, actor: User, quota: Quota, data: dict[str, Any]) -> Quota:
     for name, value in clean.items():
         setattr(quota, name, value)
     _require_target(actor, Action.EDIT, quota)
-    return _save(actor, quota, before, HistoryAction.UPDATE)
+    with transaction.atomic():
+        claim_version(quota, version)
+        return _save(actor, quota, before, HistoryAction.UPDATE)
 
 
 def quota_delete(*, actor: User, quota: Quota) -> None:

@@ -54,7 +54,12 @@ def test_rep_reads_only_their_own_quota_and_cannot_create(api_client, rep_a, rep
     assert [item["id"] for item in client.get(URL).json()["items"]] == [mine.pk]
     response = client.post(URL, {"user_id": rep_a.pk, "amount": "1", **MARCH}, "application/json")
     assert response.status_code == 403
-    assert client.patch(f"{URL}/{mine.pk}", {"amount": "2"}, "application/json").status_code == 403
+    assert (
+        client.patch(
+            f"{URL}/{mine.pk}", {"version": 1, "amount": "2"}, "application/json"
+        ).status_code
+        == 403
+    )
     assert client.delete(f"{URL}/{mine.pk}").status_code == 403
 
 
@@ -104,9 +109,13 @@ def test_filters_get_patch_delete(api_client, admin, rep_a, teams):
     assert ids(period_from="2026-04-01") == {april.pk}
     assert ids(period_to="2026-03-31") == {march.pk, north.pk}
     assert client.get(f"{URL}/{march.pk}").json()["period_end"] == "2026-03-31"
-    response = client.patch(f"{URL}/{march.pk}", {"period_end": "2026-04-15"}, "application/json")
+    response = client.patch(
+        f"{URL}/{march.pk}", {"version": 1, "period_end": "2026-04-15"}, "application/json"
+    )
     assert response.status_code == 409  # would overlap April
-    response = client.patch(f"{URL}/{march.pk}", {"amount": "1500"}, "application/json")
+    response = client.patch(
+        f"{URL}/{march.pk}", {"version": 1, "amount": "1500"}, "application/json"
+    )
     assert response.json()["amount"] == "1500.00"
     assert client.delete(f"{URL}/{march.pk}").status_code == 204
     assert client.get(f"{URL}/{march.pk}").status_code == 404
@@ -139,7 +148,8 @@ def test_settings_page_lists_adds_edits_and_deletes(
     clash = client.post(reverse("quota_list"), {"user": rep_a.pk, "amount": "1", **MARCH})
     assert clash.status_code == 422 and b"already has a quota" in clash.content
     edit = client.post(
-        reverse("quota_edit", args=[quota.pk]), {"user": rep_a.pk, "amount": "800", **MARCH}
+        reverse("quota_edit", args=[quota.pk]),
+        {"user": rep_a.pk, "amount": "800", **MARCH, "version": 1},
     )
     assert edit.status_code == 302
     quota.refresh_from_db()

@@ -26,7 +26,7 @@ def test_manager_creates_lists_changes_and_deletes_a_cost(api_client, manager, t
     assert [c["id"] for c in listed.json()["items"]] == [cost["id"]]
     assert len(client.get("/api/v1/sales-costs", {"team_id": team.pk}).json()["items"]) == 1
     patched = client.patch(
-        f"/api/v1/sales-costs/{cost['id']}", {"amount": "1300"}, content_type=JSON
+        f"/api/v1/sales-costs/{cost['id']}", {"version": 1, "amount": "1300"}, content_type=JSON
     )
     assert patched.json()["amount"] == "1300.00"
     assert client.get(f"/api/v1/sales-costs/{cost['id']}").json()["note"] == "March salaries"
@@ -84,7 +84,13 @@ def test_settings_page_adds_edits_and_deletes(web_client, manager):
     assert bad.status_code == 422
     edited = web.post(
         f"/settings/sales-costs/{cost.pk}/",
-        {"date": "2026-03-06", "amount": "260", "category": "tools", "note": "CRM seats"},
+        {
+            "date": "2026-03-06",
+            "amount": "260",
+            "category": "tools",
+            "note": "CRM seats",
+            "version": 1,
+        },
     )
     assert edited.status_code == 302
     cost.refresh_from_db()

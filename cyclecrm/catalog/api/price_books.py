@@ -82,8 +82,10 @@ def create_price_book(request: HttpRequest, payload: PriceBookCreateIn) -> Statu
 )
 def update_price_book(request: HttpRequest, payload: PriceBookPatchIn, id: int = RecordId) -> Any:
     book = selectors.price_book_get(actor=request.auth, pk=id)
+    data = payload.model_dump(exclude_unset=True)
+    version = data.pop("version")
     return services.price_book_update(
-        actor=request.auth, price_book=book, data=payload.model_dump(exclude_unset=True)
+        actor=request.auth, price_book=book, data=data, version=version
     )
 
 
@@ -122,10 +124,13 @@ def list_price_book_entries(
 
 @price_books_router.put(
     "/{id}/entries/{product_id}",
-    response={200: PriceBookEntryOut, **error_responses(403, 404, 422)},
+    response={200: PriceBookEntryOut, **error_responses(403, 404, 409, 422)},
     operation_id="set_price_book_entry",
     summary="Set a product's price in a price book",
-    description="Adds the product to the book or changes its price (in the book's currency).",
+    description=(
+        "Adds the product to the book or changes its price (in the book's currency); a change "
+        "needs the entry's `version`."
+    ),
 )
 def set_price_book_entry(
     request: HttpRequest,
@@ -136,7 +141,11 @@ def set_price_book_entry(
     book = selectors.price_book_get(actor=request.auth, pk=id)
     product = selectors.product_get(actor=request.auth, pk=product_id)
     entry = services.price_book_entry_set(
-        actor=request.auth, price_book=book, product=product, unit_price=payload.unit_price
+        actor=request.auth,
+        price_book=book,
+        product=product,
+        unit_price=payload.unit_price,
+        version=payload.version,
     )
     return entry_out(entry)
 

@@ -23,6 +23,7 @@ from cyclecrm.contacts.normalize import normalize_country
 from cyclecrm.core.errors import Duplicate, FieldErrors, Forbidden, ValidationFailed
 from cyclecrm.core.history import diff, history_record, snapshot
 from cyclecrm.core.models import HistoryAction
+from cyclecrm.core.records import claim_set_version, claim_version
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, User
 
@@ -133,13 +134,16 @@ def price_book_create(*, actor: User, data: dict[str, Any]) -> PriceBook:
     return book
 
 
-def price_book_update(*, actor: User, price_book: PriceBook, data: dict[str, Any]) -> PriceBook:
+def price_book_update(
+    *, actor: User, price_book: PriceBook, data: dict[str, Any], version: int | None
+) -> PriceBook:
     _require_manage(actor, Action.EDIT)
     data = _normalize_book(data, creating=False)
     before = snapshot(price_book)
     for name, value in data.items():
         setattr(price_book, name, value)
     with transaction.atomic():
+        claim_version(price_book, version)
         _save(price_book)
         changes = diff(before, snapshot(price_book))
         if changes:
@@ -162,9 +166,15 @@ def price_book_delete(*, actor: User, price_book: PriceBook) -> None:
 
 
 def price_book_entry_set(
-    *, actor: User, price_book: PriceBook, product: Product, unit_price: Any
+    *,
+    actor: User,
+    price_book: PriceBook,
+    product: Product,
+    unit_price: Any,
+    version: int | None = None,
 ) -> PriceBookEntry:
-    """Set the product's price in the book (adding the entry or changing it)."""
+    """Set the product's price in the book (adding the entry, or changing it: then `version`
+    is the entry's version read)."""
     _require_manage(actor, Action.EDIT)
     try:
         price = money_value(unit_price)
@@ -173,6 +183,7 @@ def price_book_entry_set(
     with transaction.atomic():
         entry = PriceBookEntry.objects.filter(price_book=price_book, product=product).first()
         old = None if entry is None else str(entry.unit_price)
+        claim_set_version(entry or PriceBookEntry(), version, existing=entry is not None)
         if entry is None:
             entry = PriceBookEntry.objects.create(
                 price_book=price_book, product=product, unit_price=price

@@ -147,11 +147,15 @@ def test_price_book_api(api_client, admin, rep_a, product):
     entry = put(client, f"{BOOKS}/{book['id']}/entries/{product.pk}", {"unit_price": "15"})
     assert entry.status_code == 200
     assert entry.json() == {
-        "id": entry.json()["id"], "product": product.pk, "sku": "WID-1", "name": "Widget",
-        "unit_price": "15.00",
+        "id": entry.json()["id"], "version": 1, "product": product.pk, "sku": "WID-1",
+        "name": "Widget", "unit_price": "15.00",
     }  # fmt: skip
-    assert put(client, f"{BOOKS}/{book['id']}/entries/{product.pk}", {"unit_price": 15.5}
-               ).status_code == 422  # fmt: skip
+    entry_url = f"{BOOKS}/{book['id']}/entries/{product.pk}"
+    assert put(client, entry_url, {"unit_price": 15.5, "version": 1}).status_code == 422
+    assert put(client, entry_url, {"unit_price": "16"}).status_code == 422  # no version
+    assert put(client, entry_url, {"unit_price": "15", "version": 1}).json()["version"] == 2
+    stale = put(client, entry_url, {"unit_price": "99", "version": 1})
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "version_conflict"
 
     reader = api_client(rep_a)
     assert [b["name"] for b in reader.get(BOOKS).json()["items"]] == ["Schools"]
@@ -164,7 +168,8 @@ def test_price_book_api(api_client, admin, rep_a, product):
     assert price.status_code == 422 and price.json()["error"]["code"] == "no_price"
 
     assert post(client, BOOKS, {"name": "Schools", "currency": "EUR"}).status_code == 409
-    assert patch(client, f"{BOOKS}/{book['id']}", {"is_active": False}).json()["is_active"] is False
+    changed = patch(client, f"{BOOKS}/{book['id']}", {"is_active": False, "version": 1})
+    assert changed.json()["is_active"] is False
     assert client.delete(f"{BOOKS}/{book['id']}/entries/{product.pk}").status_code == 204
     assert client.delete(f"{BOOKS}/{book['id']}").status_code == 204
     assert not PriceBook.objects.exists() and not PriceBookEntry.objects.exists()
@@ -201,6 +206,6 @@ def test_price_book_listing_is_read_only_for_non_admins(api_client, rep_a):
     book = make_price_book(name="Partners")
     client = api_client(rep_a)
     assert client.get(f"{BOOKS}/{book.pk}").status_code == 200
-    assert patch(client, f"{BOOKS}/{book.pk}", {"name": "x"}).status_code == 403
+    assert patch(client, f"{BOOKS}/{book.pk}", {"name": "x", "version": 1}).status_code == 403
     assert client.delete(f"{BOOKS}/{book.pk}").status_code == 403
     assert Product.objects.count() == 0

@@ -9,10 +9,11 @@ from cyclecrm.catalog import selectors, services
 from cyclecrm.catalog.forms import EntryForm, PriceBookForm, add_service_errors
 from cyclecrm.catalog.models import PriceBook
 from cyclecrm.catalog.pricing import amount_text
-from cyclecrm.core.errors import CrmError, Forbidden, NotFound
+from cyclecrm.core.errors import CrmError, Forbidden, NotFound, VersionConflict
 from cyclecrm.identity.models import Action
 from cyclecrm.identity.views.common import can_manage, can_read, render_settings, require
 from cyclecrm.web.errors import crm_view
+from cyclecrm.web.versions import posted_version, stale_version_error
 
 TYPE = PriceBook.record_type
 
@@ -60,7 +61,14 @@ def price_book_edit(request: HttpRequest, pk: int) -> HttpResponse:
         require(can_edit)
         if form.is_valid():
             try:
-                services.price_book_update(actor=actor, price_book=book, data=form.service_data())
+                services.price_book_update(
+                    actor=actor,
+                    price_book=book,
+                    data=form.service_data(),
+                    version=posted_version(request),
+                )
+            except VersionConflict:
+                stale_version_error(form, "price book")
             except CrmError as exc:
                 if isinstance(exc, Forbidden):
                     raise

@@ -15,7 +15,7 @@ from cyclecrm.core.tag_admin import tag_create, tag_delete, tag_update
 
 def test_tag_lifecycle_is_audited(admin):
     tag = tag_create(actor=admin, data={"name": " vip ", "color": "#112233"})
-    tag_update(actor=admin, tag=tag, data={"name": "VIP"})
+    tag_update(actor=admin, tag=tag, data={"name": "VIP"}, version=tag.version)
     tag_delete(actor=admin, tag=tag)
 
     entries = HistoryEntry.objects.filter(record_type="tag").order_by("id")
@@ -28,7 +28,7 @@ def test_tag_lifecycle_is_audited(admin):
 def test_tag_update_without_change_writes_no_history(admin):
     tag = tag_create(actor=admin, data={"name": "same"})
 
-    tag_update(actor=admin, tag=tag, data={"name": "same"})
+    tag_update(actor=admin, tag=tag, data={"name": "same"}, version=tag.version)
 
     assert HistoryEntry.objects.filter(record_type="tag").count() == 1
 
@@ -38,14 +38,14 @@ def test_tag_rename_to_an_existing_name_is_a_duplicate(admin):
     two = tag_create(actor=admin, data={"name": "two"})
 
     with pytest.raises(Duplicate):
-        tag_update(actor=admin, tag=two, data={"name": "ONE"})
+        tag_update(actor=admin, tag=two, data={"name": "ONE"}, version=two.version)
 
 
 def test_tag_edit_needs_the_all_level(rep_a):
     tag = tag_create(actor=rep_a, data={"name": "mine"})
 
     with pytest.raises(Forbidden):
-        tag_update(actor=rep_a, tag=tag, data={"color": "#000000"})
+        tag_update(actor=rep_a, tag=tag, data={"color": "#000000"}, version=tag.version)
     with pytest.raises(Forbidden):
         tag_delete(actor=rep_a, tag=tag)
 
@@ -64,7 +64,9 @@ def test_custom_field_lifecycle_is_audited_under_its_own_type(admin):
               "min_value": "0", "max_value": "1000000.5"},
     )  # fmt: skip
     field_id = field.pk
-    custom_field_update(actor=admin, field=field, data={"max_value": "2000000"})
+    custom_field_update(
+        actor=admin, field=field, data={"max_value": "2000000"}, version=field.version
+    )
     custom_field_delete(actor=admin, field=field)
 
     entries = HistoryEntry.objects.filter(record_type="custom_field").order_by("id")
@@ -95,7 +97,7 @@ def test_custom_field_update_validates_the_result(admin, change, field):
     )  # fmt: skip
 
     with pytest.raises(ValidationFailed) as caught:
-        custom_field_update(actor=admin, field=definition, data=change)
+        custom_field_update(actor=admin, field=definition, data=change, version=definition.version)
 
     assert field in caught.value.fields
     definition.refresh_from_db()

@@ -136,7 +136,11 @@ def create_import(request: HttpRequest, file: File[UploadedFile], data: Form[Upl
     )
     if saved is not None:
         job = services.import_configure(
-            actor=actor, job=job, mapping=saved.mapping, options={**saved.options, **job.options}
+            actor=actor,
+            job=job,
+            version=job.version,
+            mapping=saved.mapping,
+            options={**saved.options, **job.options},
         )
     return Status(201, created_body(actor, job))
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from cyclecrm.api.schemas import MAX_ID, InputSchema
+from cyclecrm.api.schemas import MAX_ID, InputSchema, Version
 
 ModeName = Literal["valid-rows", "all-or-nothing"]
 PolicyName = Literal["skip", "update", "create"]
@@ -67,6 +67,7 @@ class ColumnOut(Schema):
 
 class ImportOut(Schema):
     id: int
+    version: int
     record_type: str
     file_name: str
     file_format: str
@@ -100,6 +101,7 @@ class ImportPatchIn(InputSchema):
     on_duplicate: PolicyName | None = None
     encoding: str | None = Field(None, max_length=40)
     delimiter: str | None = Field(None, min_length=1, max_length=4)
+    version: Version
 
 
 class PreviewRowOut(Schema):

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cyclecrm.core.errors import Conflict, Forbidden, ValidationFailed
+from cyclecrm.core.records import claim_version
 from cyclecrm.dataquality.imports import readers
 from cyclecrm.dataquality.imports.mapping import apply_override, check_mapping, suggest_mapping
 from cyclecrm.dataquality.imports.selectors import (
@@ -179,6 +180,7 @@ def import_configure(
     *,
     actor: User,
     job: ImportJob,
+    version: int | None,
     mapping: dict[str, str] | None = None,
     options: dict[str, Any] | None = None,
     mode: str | None = None,
@@ -187,7 +189,7 @@ def import_configure(
     delimiter: str | None = None,
 ) -> ImportJob:
     """Change a draft import. A new encoding or delimiter re-reads the headers and re-suggests
-    the mapping for headers the user has not mapped."""
+    the mapping for headers the user has not mapped. `version` is the job's version read."""
     _require_editable(actor, job)
     if job.status != ImportStatus.DRAFT:
         raise Conflict("This import has started; its settings can no longer change.")
@@ -213,7 +215,9 @@ def import_configure(
                 fields={f"mapping.{name}": ["No such column in the file."] for name in unknown}
             )
         job.mapping = apply_override(headers, job.mapping, mapping)
-    job.save()
+    with transaction.atomic():
+        claim_version(job, version)
+        job.save()
     return job
 
 

@@ -8,7 +8,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from cyclecrm.core.errors import CrmError, Forbidden
+from cyclecrm.core.errors import CrmError, Forbidden, VersionConflict
 from cyclecrm.core.pagination import orderings_with_reverse, paginate
 from cyclecrm.dataquality.imports import selectors, services, ui_support
 from cyclecrm.dataquality.imports.api import rejected_response
@@ -17,6 +17,7 @@ from cyclecrm.dataquality.models import ImportJob, ImportStatus
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level
 from cyclecrm.web.errors import crm_view, is_htmx
+from cyclecrm.web.versions import posted_version, stale_version_error
 
 JOBS_PER_PAGE = 25
 PREVIEW_ROWS = 10
@@ -91,7 +92,11 @@ def _create(actor: Any, form: UploadForm) -> ImportJob:
     )
     if saved is not None:
         job = services.import_configure(
-            actor=actor, job=job, mapping=saved.mapping, options={**saved.options, **job.options}
+            actor=actor,
+            job=job,
+            version=job.version,
+            mapping=saved.mapping,
+            options={**saved.options, **job.options},
         )
     return job
 
@@ -140,7 +145,11 @@ def _configure(request: HttpRequest, job: ImportJob, form: MappingForm) -> Impor
             options=form.options(job.options or {}),
             mode=form.cleaned_data["mode"],
             on_duplicate=form.cleaned_data["on_duplicate"],
+            version=posted_version(request),
         )
+    except VersionConflict:
+        stale_version_error(form, "import")
+        return None
     except CrmError as exc:
         if isinstance(exc, Forbidden) and not exc.fields:
             raise
@@ -230,7 +239,8 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_get(actor=request.user, pk=pk)
     form = _mapping_form(request, job)
     configured = _configure(request, job, form) if job.status == ImportStatus.DRAFT else None
-    context = {"job": configured or job, "form": form}
+    # the stored mapping moved the job's version: the page's form gets the new one (htmx oob)
+    context = {"job": configured or job, "form": form, "version_oob": True}
     context |= _preview_context(request, configured or job)
     return render(request, "dataquality/imports/_preview.html", context)
 

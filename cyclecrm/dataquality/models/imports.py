@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cyclecrm.core.models import Versioned
+
 
 class ImportStatus(models.TextChoices):
     DRAFT = "draft", "Mapping"
@@ -29,7 +31,7 @@ class DuplicatePolicy(models.TextChoices):
     CREATE = "create", "Create anyway"
 
 
-class ImportJob(models.Model):
+class ImportJob(Versioned):
     record_type = models.CharField(max_length=40)
     file_name = models.CharField(max_length=255)
     # Path of the stored upload, relative to settings.DATA_DIR.

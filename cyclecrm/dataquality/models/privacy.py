@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cyclecrm.core.models import Versioned
+
 
 class ConsentPurpose(models.TextChoices):
     EMAIL = "email", "E-mail marketing"
@@ -45,7 +47,7 @@ class RetentionAction(models.TextChoices):
     DELETE = "delete", "Delete"
 
 
-class RetentionPolicy(models.Model):
+class RetentionPolicy(Versioned):
     record_type = models.CharField(max_length=40)
     # Records untouched (by the policy's date field) for longer than this are handled.
     max_age_days = models.PositiveIntegerField()

@@ -161,17 +161,17 @@ def _policy(request: HttpRequest, policy_id: int) -> Any:
 
 @router.patch(
     "/retention-policies/{policy_id}",
-    response={200: RetentionPolicyOut, **error_responses(403, 404, 422)},
+    response={200: RetentionPolicyOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_retention_policy",
     summary="Change a retention policy",
 )
 def update_retention_policy(
     request: HttpRequest, policy_id: int, payload: RetentionPolicyPatchIn
 ) -> Any:
+    data = payload.model_dump(exclude_unset=True, exclude_none=True)
+    version = data.pop("version")
     return services.retention_policy_save(
-        actor=request.auth,
-        policy=_policy(request, policy_id),
-        data=payload.model_dump(exclude_unset=True, exclude_none=True),
+        actor=request.auth, policy=_policy(request, policy_id), data=data, version=version
     )
 
 

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from cyclecrm.api.schemas import InputSchema
+from cyclecrm.api.schemas import InputSchema, Version
 
 
 class ConsentOut(Schema):
@@ -37,6 +37,7 @@ class ErasureOut(Schema):
 
 class RetentionPolicyOut(Schema):
     id: int
+    version: int
     record_type: str
     max_age_days: int
     action: str
@@ -56,6 +57,7 @@ class RetentionPolicyPatchIn(InputSchema):
     max_age_days: int | None = Field(None, ge=1)
     action: Literal["anonymize", "delete"] | None = None
     is_active: bool | None = None
+    version: Version
 
 
 class RetentionRunOut(Schema):

@@ -18,6 +18,7 @@ from cyclecrm.core.context import request_id_var
 from cyclecrm.core.errors import FieldErrors, Forbidden, ValidationFailed
 from cyclecrm.core.events import Event, emit
 from cyclecrm.core.models import HistoryAction, HistoryEntry
+from cyclecrm.core.records import claim_version
 from cyclecrm.dataquality.models import (
     ConsentPurpose,
     ConsentRecord,
@@ -131,9 +132,14 @@ def _require_policy_right(actor: Any, action: str) -> None:
 
 
 def retention_policy_save(
-    *, actor: User, data: dict[str, Any], policy: RetentionPolicy | None = None
+    *,
+    actor: User,
+    data: dict[str, Any],
+    policy: RetentionPolicy | None = None,
+    version: int | None = None,
 ) -> RetentionPolicy:
-    """Create (policy None) or update a policy; one per record type."""
+    """Create (policy None) or update a policy (with the `version` read); one per record
+    type."""
     _require_policy_right(actor, Action.EDIT if policy else Action.CREATE)
     data = _policy_data(dict(data))
     if policy is None:
@@ -147,6 +153,8 @@ def retention_policy_save(
     for name, value in data.items():
         setattr(target, name, value)
     with transaction.atomic():
+        if policy is not None:
+            claim_version(target, version)
         target.save()
         after = {name: getattr(target, name) for name in POLICY_FIELDS}
         changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}

@@ -30,7 +30,14 @@ def run_import(
         delimiter=delimiter,
         options=options,
     )
-    import_configure(actor=actor, job=job, mapping=mapping, mode=mode, on_duplicate=on_duplicate)
+    import_configure(
+        actor=actor,
+        job=job,
+        mapping=mapping,
+        mode=mode,
+        on_duplicate=on_duplicate,
+        version=job.version,
+    )
     return import_run(job.pk)
 
 

@@ -33,7 +33,7 @@ def run_import(
         options=options,
     )
     job = services.import_configure(
-        actor=actor, job=job, mapping=mapping, on_duplicate=on_duplicate
+        actor=actor, job=job, mapping=mapping, on_duplicate=on_duplicate, version=job.version
     )
     services.import_start(actor=actor, job=job)
     return services.import_run(job.pk)

@@ -53,7 +53,7 @@ def test_full_flow_with_rejected_rows(api_client, rep_a):
 
     patched = client.patch(
         f"{URL}/{job_id}",
-        {"mapping": {"Vorname": "first_name", "Telefon": "phone", "Land": "country"}},
+        {"version": 1, "mapping": {"Vorname": "first_name", "Telefon": "phone", "Land": "country"}},
         content_type=JSON,
     )
     preview = client.get(f"{URL}/{job_id}/preview?rows=2")
@@ -85,13 +85,15 @@ def test_patch_names_unknown_field_and_option(api_client, rep_a):
     job_id = upload(client).json()["id"]
 
     unknown_option = client.patch(
-        f"{URL}/{job_id}", {"options": {"colour": "red"}}, content_type=JSON
+        f"{URL}/{job_id}", {"version": 1, "options": {"colour": "red"}}, content_type=JSON
     )
     unknown_field = client.patch(
-        f"{URL}/{job_id}", {"mapping": {"Vorname": "favourite_colour"}}, content_type=JSON
+        f"{URL}/{job_id}",
+        {"version": 1, "mapping": {"Vorname": "favourite_colour"}},
+        content_type=JSON,
     )
-    unknown_key = client.patch(f"{URL}/{job_id}", {"mapp": {}}, content_type=JSON)
-    bad_mode = client.patch(f"{URL}/{job_id}", {"mode": "some"}, content_type=JSON)
+    unknown_key = client.patch(f"{URL}/{job_id}", {"version": 1, "mapp": {}}, content_type=JSON)
+    bad_mode = client.patch(f"{URL}/{job_id}", {"version": 1, "mode": "some"}, content_type=JSON)
 
     assert unknown_option.status_code == 422
     assert "options.colour" in unknown_option.json()["error"]["fields"]
@@ -167,7 +169,9 @@ def test_cancel_and_conflicts(api_client, rep_a):
 
     cancelled = client.post(f"{URL}/{job_id}/cancel")
     again = client.post(f"{URL}/{job_id}/cancel")
-    patch = client.patch(f"{URL}/{job_id}", {"mode": "all-or-nothing"}, content_type=JSON)
+    patch = client.patch(
+        f"{URL}/{job_id}", {"version": 1, "mode": "all-or-nothing"}, content_type=JSON
+    )
 
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert again.status_code == 409

@@ -32,6 +32,8 @@ def mapping_data(job: ImportJob, **changes) -> dict[str, str]:
     headers = ["Vorname", "Familienname", "E-Mail"]
     data = {f"col_{index}": job.mapping.get(header, "") for index, header in enumerate(headers)}
     data |= {"mode": job.mode, "on_duplicate": job.on_duplicate}
+    # the hidden version of the page as last rendered (each stored mapping moves it on)
+    data["version"] = str(ImportJob.objects.get(pk=job.pk).version)
     return data | changes
 
 

@@ -131,7 +131,9 @@ def test_non_admin_cannot_create_or_change_users(api_client, manager, rep_a):
     client = api_client(manager)
 
     created = client.post("/api/v1/users", {"username": "new"}, content_type=JSON)
-    patched = client.patch(f"/api/v1/users/{rep_a.pk}", {"first_name": "X"}, content_type=JSON)
+    patched = client.patch(
+        f"/api/v1/users/{rep_a.pk}", {"version": 1, "first_name": "X"}, content_type=JSON
+    )
 
     assert created.status_code == patched.status_code == 403
     assert not User.objects.filter(username="new").exists()
@@ -142,7 +144,12 @@ def test_non_admin_cannot_create_or_change_users(api_client, manager, rep_a):
 def test_admin_patches_roles_and_teams(api_client, admin, rep_a, teams):
     response = api_client(admin).patch(
         f"/api/v1/users/{rep_a.pk}",
-        {"role_names": ["marketer"], "team_ids": [teams["marketing"].pk], "last_name": "Moved"},
+        {
+            "version": 1,
+            "role_names": ["marketer"],
+            "team_ids": [teams["marketing"].pk],
+            "last_name": "Moved",
+        },
         content_type=JSON,
     )
 
@@ -154,7 +161,7 @@ def test_admin_patches_roles_and_teams(api_client, admin, rep_a, teams):
 
 def test_null_is_not_a_user_name(api_client, admin, rep_a):
     response = api_client(admin).patch(
-        f"/api/v1/users/{rep_a.pk}", {"first_name": None}, content_type=JSON
+        f"/api/v1/users/{rep_a.pk}", {"version": 1, "first_name": None}, content_type=JSON
     )
 
     assert response.status_code == 422
@@ -196,7 +203,9 @@ def test_team_crud(api_client, admin, teams):
         content_type=JSON,
     )
     team_id = created.json()["id"]
-    renamed = client.patch(f"/api/v1/teams/{team_id}", {"name": "Orient"}, content_type=JSON)
+    renamed = client.patch(
+        f"/api/v1/teams/{team_id}", {"version": 1, "name": "Orient"}, content_type=JSON
+    )
     deleted = client.delete(f"/api/v1/teams/{team_id}")
 
     assert created.status_code == 201
@@ -234,7 +243,9 @@ def test_a_team_with_members_or_children_cannot_be_deleted(
 
 def test_a_team_cannot_sit_below_itself(api_client, admin, teams):
     response = api_client(admin).patch(
-        f"/api/v1/teams/{teams['sales'].pk}", {"parent_id": teams["north"].pk}, content_type=JSON
+        f"/api/v1/teams/{teams['sales'].pk}",
+        {"version": 1, "parent_id": teams["north"].pk},
+        content_type=JSON,
     )
 
     assert response.status_code == 422
@@ -259,7 +270,9 @@ def test_anyone_may_create_a_tag_but_only_admins_rename_or_delete(api_client, ad
 
     created = rep.post("/api/v1/tags", {"name": "vip", "color": "#AA0000"}, content_type=JSON)
     tag_id = created.json()["id"]
-    rep_rename = rep.patch(f"/api/v1/tags/{tag_id}", {"name": "VIP"}, content_type=JSON)
+    rep_rename = rep.patch(
+        f"/api/v1/tags/{tag_id}", {"version": 1, "name": "VIP"}, content_type=JSON
+    )
     rep_delete = rep.delete(f"/api/v1/tags/{tag_id}")
 
     assert created.status_code == 201
@@ -273,7 +286,9 @@ def test_renaming_a_tag_renames_it_on_every_record(api_client, admin, rep_a):
     tag = Tag.objects.create(name="old")
     contact.tags.add(tag)
 
-    response = api_client(admin).patch(f"/api/v1/tags/{tag.pk}", {"name": "new"}, content_type=JSON)
+    response = api_client(admin).patch(
+        f"/api/v1/tags/{tag.pk}", {"version": 1, "name": "new"}, content_type=JSON
+    )
 
     assert response.status_code == 200
     assert api_client(rep_a).get(f"/api/v1/contacts/{contact.pk}").json()["tags"] == ["new"]
@@ -373,9 +388,13 @@ def test_custom_field_key_and_kind_are_fixed(api_client, admin):
     field = CustomField.objects.create(record_type="contact", key="vip", label="VIP", kind="bool")
     client = api_client(admin)
 
-    fixed = client.patch(f"/api/v1/custom-fields/{field.pk}", {"key": "x"}, content_type=JSON)
+    fixed = client.patch(
+        f"/api/v1/custom-fields/{field.pk}", {"version": 1, "key": "x"}, content_type=JSON
+    )
     relabelled = client.patch(
-        f"/api/v1/custom-fields/{field.pk}", {"label": "Very important"}, content_type=JSON
+        f"/api/v1/custom-fields/{field.pk}",
+        {"version": 1, "label": "Very important"},
+        content_type=JSON,
     )
 
     assert fixed.status_code == 422

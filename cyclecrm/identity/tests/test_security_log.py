@@ -39,7 +39,7 @@ def test_rights_changes_are_logged_with_actor_and_client(admin, rep_a, teams, ap
     client = api_client(admin)
     client.patch(
         f"/api/v1/users/{rep_a.pk}",
-        {"role_names": ["manager"], "team_ids": [teams["south"].pk]},
+        {"version": 1, "role_names": ["manager"], "team_ids": [teams["south"].pk]},
         content_type="application/json",
         HTTP_USER_AGENT="admin-script/2",
     )
@@ -137,7 +137,9 @@ def test_weak_passwords_are_refused_on_every_path(admin, web_client, api_client,
         f"/settings/users/{target.pk}/password/", {"password1": password, "password2": password}
     )
     patch = api_client(admin).patch(
-        f"/api/v1/users/{target.pk}", {"password": password}, content_type="application/json"
+        f"/api/v1/users/{target.pk}",
+        {"version": 1, "password": password},
+        content_type="application/json",
     )
 
     assert api.status_code == 422 and "password" in api.json()["error"]["fields"]

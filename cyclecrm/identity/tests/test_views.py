@@ -164,7 +164,7 @@ def test_user_create_rejects_a_weak_password_next_to_the_field(admin, web_client
 def test_admin_edits_roles_teams_and_deactivates(admin, rep_a, teams, web_client):
     response = web_client(admin).post(
         reverse("user_edit", args=[rep_a.pk]),
-        {"username": "rep_a", "roles": ["manager"], "teams": [teams["south"].pk]},
+        {"username": "rep_a", "roles": ["manager"], "teams": [teams["south"].pk], "version": 1},
     )
 
     rep_a.refresh_from_db()
@@ -179,7 +179,7 @@ def test_admin_sets_a_password(admin, rep_a, web_client):
     url = reverse("user_password", args=[rep_a.pk])
 
     mismatch = client.post(url, {"password1": PASSWORD, "password2": PASSWORD + "x"})
-    done = client.post(url, {"password1": PASSWORD, "password2": PASSWORD})
+    done = client.post(url, {"password1": PASSWORD, "password2": PASSWORD, "version": 1})
 
     rep_a.refresh_from_db()
     assert mismatch.status_code == 200 and "The two passwords differ." in mismatch.content.decode()
@@ -209,7 +209,7 @@ def test_admin_creates_and_edits_a_team(admin, manager, teams, web_client):
     west = Team.objects.get(name="West")
     edited = client.post(
         reverse("team_edit", args=[west.pk]),
-        {"name": "West coast", "parent": teams["sales"].pk, "manager": ""},
+        {"name": "West coast", "parent": teams["sales"].pk, "manager": "", "version": 1},
     )
 
     west.refresh_from_db()
@@ -223,7 +223,7 @@ def test_admin_creates_and_edits_a_team(admin, manager, teams, web_client):
 def test_team_edit_refuses_a_cycle(admin, teams, web_client):
     response = web_client(admin).post(
         reverse("team_edit", args=[teams["sales"].pk]),
-        {"name": "Sales", "parent": teams["north"].pk},
+        {"name": "Sales", "parent": teams["north"].pk, "version": 1},
     )
 
     assert response.status_code == 200
@@ -342,11 +342,17 @@ def test_admin_creates_edits_and_deactivates_a_custom_field(admin, web_client):
     field = CustomField.objects.get(key="preferred_channel")
     edited = client.post(
         reverse("custom_field_edit", args=[field.pk]),
-        {"label": "Channel", "choices": "email\nphone", "position": 2, "is_active": "on"},
+        {
+            "label": "Channel",
+            "choices": "email\nphone",
+            "position": 2,
+            "is_active": "on",
+            "version": 1,
+        },
     )
     field.refresh_from_db()
     after_edit = (field.label, field.choices, field.position, field.kind, field.is_active)
-    client.post(reverse("custom_field_active", args=[field.pk]), {"active": "0"})
+    client.post(reverse("custom_field_active", args=[field.pk]), {"active": "0", "version": 2})
     field.refresh_from_db()
 
     assert created.status_code == 302 and edited.status_code == 302

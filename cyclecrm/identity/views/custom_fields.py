@@ -12,7 +12,7 @@ from cyclecrm.core.custom_field_admin import (
     custom_field_update as update_field,
 )
 from cyclecrm.core.custom_field_admin import custom_record_types
-from cyclecrm.core.errors import Conflict, ValidationFailed
+from cyclecrm.core.errors import Conflict, ValidationFailed, VersionConflict
 from cyclecrm.core.models import CustomField
 from cyclecrm.core.registry import record_types
 from cyclecrm.identity import selectors
@@ -20,6 +20,7 @@ from cyclecrm.identity.forms import CustomFieldForm, add_service_errors
 from cyclecrm.identity.models import Action
 from cyclecrm.identity.views.common import can_manage, can_read, render_settings, require
 from cyclecrm.web.errors import crm_view
+from cyclecrm.web.versions import posted_version, stale_version_error, stale_version_message
 
 TYPE = "custom_field"
 
@@ -99,7 +100,14 @@ def custom_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            update_field(actor=request.user, field=field, data=form.service_data())
+            update_field(
+                actor=request.user,
+                field=field,
+                data=form.service_data(),
+                version=posted_version(request),
+            )
+        except VersionConflict:
+            stale_version_error(form, "custom field")
         except (ValidationFailed, Conflict) as exc:
             add_service_errors(form, exc)
         else:
@@ -119,6 +127,15 @@ def custom_field_active(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_manage(request.user, TYPE, Action.EDIT))
     field = selectors.custom_field_get(actor=request.user, pk=pk)
     active = request.POST.get("active") == "1"
-    update_field(actor=request.user, field=field, data={"is_active": active})
+    try:
+        update_field(
+            actor=request.user,
+            field=field,
+            data={"is_active": active},
+            version=posted_version(request),
+        )
+    except (VersionConflict, ValidationFailed):
+        stale_version_message(request, "custom field")
+        return redirect("custom_field_list")
     messages.success(request, f"Custom field {field} {'activated' if active else 'deactivated'}.")
     return redirect("custom_field_list")

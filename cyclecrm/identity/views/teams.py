@@ -8,12 +8,13 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from cyclecrm.core.errors import Conflict, ValidationFailed
+from cyclecrm.core.errors import Conflict, ValidationFailed, VersionConflict
 from cyclecrm.identity import selectors, services
 from cyclecrm.identity.forms import TeamForm, add_service_errors
 from cyclecrm.identity.models import Action, Team, User
 from cyclecrm.identity.views.common import can_manage, can_read, render_settings, require
 from cyclecrm.web.errors import crm_view
+from cyclecrm.web.versions import posted_version, stale_version_error
 
 
 def team_tree(teams: list[Team]) -> list[tuple[Team, int]]:
@@ -107,7 +108,14 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = TeamForm(request.POST or None, initial=initial, **_choices(request.user, team))
     if request.method == "POST" and form.is_valid():
         try:
-            services.team_update(actor=request.user, team=team, data=form.service_data())
+            services.team_update(
+                actor=request.user,
+                team=team,
+                data=form.service_data(),
+                version=posted_version(request),
+            )
+        except VersionConflict:
+            stale_version_error(form, "team")
         except (ValidationFailed, Conflict) as exc:
             add_service_errors(form, exc, form.ALIASES)
         else:

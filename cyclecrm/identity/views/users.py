@@ -8,12 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from cyclecrm.core.errors import Conflict, ValidationFailed
+from cyclecrm.core.errors import Conflict, ValidationFailed, VersionConflict
 from cyclecrm.identity import lockout, selectors, services, two_factor
 from cyclecrm.identity.forms import PasswordSetForm, UserCreateForm, UserForm, add_service_errors
 from cyclecrm.identity.models import Action, User
 from cyclecrm.identity.views.common import can_manage, can_read, render_settings, require
 from cyclecrm.web.errors import crm_view
+from cyclecrm.web.versions import posted_version, stale_version_error
 
 PAGE_SIZE = 25
 
@@ -96,7 +97,14 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = UserForm(request.POST or None, initial=_initial(user), **_choices(request.user))
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_update(actor=request.user, user=user, data=form.service_data())
+            services.user_update(
+                actor=request.user,
+                user=user,
+                data=form.service_data(),
+                version=posted_version(request),
+            )
+        except VersionConflict:
+            stale_version_error(form, "user")
         except (ValidationFailed, Conflict) as exc:
             add_service_errors(form, exc, form.ALIASES)
         else:
@@ -115,7 +123,14 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
     if password_form.is_valid():
         try:
             password = password_form.cleaned_data["password1"]
-            services.user_update(actor=request.user, user=user, data={"password": password})
+            services.user_update(
+                actor=request.user,
+                user=user,
+                data={"password": password},
+                version=posted_version(request),
+            )
+        except VersionConflict:
+            stale_version_error(password_form, "user")
         except (ValidationFailed, Conflict) as exc:
             add_service_errors(password_form, exc, password_form.ALIASES)
         else:

@@ -12,6 +12,7 @@ from cyclecrm.contacts.normalize import clean_text
 from cyclecrm.core.errors import Duplicate, FieldErrors, Forbidden, ValidationFailed
 from cyclecrm.core.history import diff, history_record, snapshot
 from cyclecrm.core.models import HistoryAction
+from cyclecrm.core.records import claim_version
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, User
 from cyclecrm.integrations.credentials import check_env_name, encrypt_password
@@ -117,12 +118,20 @@ def _save(actor: User, instance: models.Model, creating: bool, before: dict[str,
         history_record(actor=actor, instance=instance, action=action, changes=changes)
 
 
-def _write(actor: User, instance: models.Model, data: dict[str, Any], creating: bool) -> None:
+def _write(
+    actor: User,
+    instance: Mailbox | EmailTemplate,
+    data: dict[str, Any],
+    creating: bool,
+    version: int | None = None,
+) -> None:
     before = {} if creating else snapshot(instance)
     for name, value in data.items():
         setattr(instance, name, value)
     instance.updated_at = timezone.now()
     with transaction.atomic():
+        if not creating:
+            claim_version(instance, version)
         _save(actor, instance, creating, before)
 
 
@@ -133,10 +142,12 @@ def mailbox_create(*, actor: User, data: dict[str, Any]) -> Mailbox:
     return mailbox
 
 
-def mailbox_update(*, actor: User, mailbox: Mailbox, data: dict[str, Any]) -> Mailbox:
+def mailbox_update(
+    *, actor: User, mailbox: Mailbox, data: dict[str, Any], version: int | None
+) -> Mailbox:
     """A new password replaces the stored one; an empty or missing one keeps it."""
     _require_all(actor, Mailbox.record_type, Action.EDIT)
-    _write(actor, mailbox, _normalize_mailbox(data, mailbox), False)
+    _write(actor, mailbox, _normalize_mailbox(data, mailbox), False, version)
     return mailbox
 
 
@@ -160,10 +171,10 @@ def email_template_create(*, actor: User, data: dict[str, Any]) -> EmailTemplate
 
 
 def email_template_update(
-    *, actor: User, template: EmailTemplate, data: dict[str, Any]
+    *, actor: User, template: EmailTemplate, data: dict[str, Any], version: int | None
 ) -> EmailTemplate:
     _require_all(actor, EmailTemplate.record_type, Action.EDIT)
-    _write(actor, template, _normalize_template(data, template), False)
+    _write(actor, template, _normalize_template(data, template), False, version)
     return template
 
 

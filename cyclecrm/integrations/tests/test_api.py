@@ -57,7 +57,9 @@ def test_templates_crud_for_admins_read_for_reps(api_client, admin, rep_a):
     assert created.status_code == 201, created.content
     pk = created.json()["id"]
     broken = client.patch(
-        f"/api/v1/email-templates/{pk}", {"body": "{% if %}"}, content_type="application/json"
+        f"/api/v1/email-templates/{pk}",
+        {"version": 1, "body": "{% if %}"},
+        content_type="application/json",
     )
     assert broken.status_code == 422
     assert "body" in broken.json()["error"]["fields"]

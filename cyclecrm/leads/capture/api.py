@@ -16,8 +16,8 @@ from cyclecrm.leads.capture import selectors, services
 from cyclecrm.leads.capture.schemas import (
     SUBMIT_BODY_DOC,
     CaptureFormCreateIn,
-    CaptureFormFieldsIn,
     CaptureFormOut,
+    CaptureFormPatchIn,
     SubmissionOut,
     SubmissionStatusValue,
     SubmitOut,
@@ -86,17 +86,18 @@ def get_capture_form(request: HttpRequest, id: int = RecordId) -> dict[str, Any]
 
 @capture_forms_router.patch(
     "/{id}",
-    response={200: CaptureFormOut, **error_responses(403, 404, 422)},
+    response={200: CaptureFormOut, **error_responses(403, 404, 409, 422)},
     operation_id="update_capture_form",
     summary="Update a capture form",
     description="Only the fields sent change. `is_active: false` deactivates the form.",
 )
 def update_capture_form(
-    request: HttpRequest, payload: CaptureFormFieldsIn, id: int = RecordId
+    request: HttpRequest, payload: CaptureFormPatchIn, id: int = RecordId
 ) -> dict[str, Any]:
     form = selectors.capture_form_get(actor=request.auth, pk=id)
     data = payload.model_dump(exclude_unset=True)
-    form = services.capture_form_update(actor=request.auth, form=form, data=data)
+    version = data.pop("version")
+    form = services.capture_form_update(actor=request.auth, form=form, data=data, version=version)
     return visible_record(request.auth, form, CaptureFormOut)
 
 

@@ -13,6 +13,7 @@ from cyclecrm.contacts.normalize import clean_text
 from cyclecrm.core.errors import FieldErrors, Forbidden
 from cyclecrm.core.history import diff, history_record, snapshot
 from cyclecrm.core.models import HistoryAction
+from cyclecrm.core.records import claim_version
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, User
 from cyclecrm.leads.capture.fields import ALLOWED_FIELDS, NAMING_FIELDS
@@ -137,7 +138,9 @@ def capture_form_create(*, actor: User, data: dict[str, Any]) -> CaptureForm:
     return form
 
 
-def capture_form_update(*, actor: User, form: CaptureForm, data: dict[str, Any]) -> CaptureForm:
+def capture_form_update(
+    *, actor: User, form: CaptureForm, data: dict[str, Any], version: int | None
+) -> CaptureForm:
     """Change the fields given; the public key never changes (embedded forms keep working)."""
     _require_all(actor, Action.EDIT)
     errors = FieldErrors()
@@ -149,8 +152,9 @@ def capture_form_update(*, actor: User, form: CaptureForm, data: dict[str, Any])
     for name in EDITABLE:
         setattr(form, name, state[name])
     changes = diff(before, snapshot(form))
-    if changes:
-        with transaction.atomic():
+    with transaction.atomic():
+        claim_version(form, version)
+        if changes:
             form.save(update_fields=sorted(EDITABLE))
             history_record(actor=actor, instance=form, action=HistoryAction.UPDATE, changes=changes)
     return form

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from django.urls import reverse
 from pydantic import Field
 
-from cyclecrm.api.schemas import InputSchema, OutputSchema
+from cyclecrm.api.schemas import InputSchema, OutputSchema, Version
 from cyclecrm.leads.capture.fields import ALLOWED_FIELDS
 from cyclecrm.leads.models import CaptureForm, LeadSource, SubmissionStatus
 
@@ -57,6 +57,10 @@ class CaptureFormFieldsIn(InputSchema):
     is_active: bool | None = Field(None, description="An inactive form answers 404.")
 
 
+class CaptureFormPatchIn(CaptureFormFieldsIn):
+    version: Version
+
+
 class CaptureFormCreateIn(CaptureFormFieldsIn):
     """`name` and `fields` are required; the rest have defaults."""
 
@@ -68,6 +72,7 @@ class CaptureFormOut(OutputSchema):
     computed = {"public_path": _public_path, "submit_path": _submit_path}
 
     id: int
+    version: int
     name: str
     public_key: str
     public_path: str = Field(description="The public page, relative to this server.")

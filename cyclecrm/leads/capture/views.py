@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
-from cyclecrm.core.errors import ValidationFailed
+from cyclecrm.core.errors import ValidationFailed, VersionConflict
 from cyclecrm.core.pagination import paginate
 from cyclecrm.identity import access
 from cyclecrm.identity.forms import add_service_errors
@@ -22,6 +22,7 @@ from cyclecrm.leads.capture.fields import field_label
 from cyclecrm.leads.capture.forms import ALIASES, CaptureFormForm
 from cyclecrm.leads.models import CaptureForm, FormSubmission, LeadSource, SubmissionStatus
 from cyclecrm.web.errors import crm_view
+from cyclecrm.web.versions import posted_version, stale_version_error, stale_version_message
 
 TYPE = CaptureForm.record_type
 NEW_FORM_INITIAL = {
@@ -72,7 +73,14 @@ def capture_form_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CaptureFormForm(request.POST or None, instance=subject)
     if request.method == "POST" and form.is_valid():
         try:
-            services.capture_form_update(actor=request.user, form=subject, data=form.service_data())
+            services.capture_form_update(
+                actor=request.user,
+                form=subject,
+                data=form.service_data(),
+                version=posted_version(request),
+            )
+        except VersionConflict:
+            stale_version_error(form, "capture form")
         except ValidationFailed as exc:
             add_service_errors(form, exc, ALIASES)
         else:
@@ -91,7 +99,16 @@ def capture_form_active(request: HttpRequest, pk: int) -> HttpResponse:
     require(selectors.can_manage(request.user, Action.EDIT))
     subject = selectors.capture_form_get(actor=request.user, pk=pk)
     active = request.POST.get("active") == "1"
-    services.capture_form_update(actor=request.user, form=subject, data={"is_active": active})
+    try:
+        services.capture_form_update(
+            actor=request.user,
+            form=subject,
+            data={"is_active": active},
+            version=posted_version(request),
+        )
+    except (VersionConflict, ValidationFailed):
+        stale_version_message(request, "capture form")
+        return redirect("capture_form_detail", pk=subject.pk)
     state = "activated" if active else "deactivated: it answers 404 until reactivated"
     messages.success(request, f"Capture form “{subject}” {state}.")
     return redirect("capture_form_detail", pk=subject.pk)

@@ -23,6 +23,7 @@ from cyclecrm.core.errors import FieldErrors, Forbidden
 from cyclecrm.core.events import Event, emit
 from cyclecrm.core.history import diff, history_record, snapshot
 from cyclecrm.core.models import HistoryAction
+from cyclecrm.core.records import claim_version
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, Team, User
 from cyclecrm.leads.models import AssignmentKind, AssignmentRule, Lead, LeadSource
@@ -255,12 +256,13 @@ def assignment_rule_create(*, actor: User, data: dict[str, Any]) -> AssignmentRu
 
 
 def assignment_rule_update(
-    *, actor: User, rule: AssignmentRule, data: dict[str, Any]
+    *, actor: User, rule: AssignmentRule, data: dict[str, Any], version: int | None
 ) -> AssignmentRule:
     _require_all(actor, Action.EDIT)
     data = _normalize_rule(data, rule)
     with transaction.atomic():
         before = _snapshot(rule)
+        claim_version(rule, version)
         _save(rule, data)
         changes = diff(before, _snapshot(rule))
         if changes:

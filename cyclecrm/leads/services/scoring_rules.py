@@ -12,6 +12,7 @@ from cyclecrm.core.errors import Duplicate, FieldErrors, Forbidden
 from cyclecrm.core.history import diff, history_record, snapshot
 from cyclecrm.core.models import HistoryAction
 from cyclecrm.core.money import parse_decimal
+from cyclecrm.core.records import claim_version
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, User
 from cyclecrm.leads.models import LeadGrade, ScoringOperator, ScoringRule
@@ -127,13 +128,16 @@ def scoring_rule_create(*, actor: User, data: dict[str, Any]) -> ScoringRule:
     return rule
 
 
-def scoring_rule_update(*, actor: User, rule: ScoringRule, data: dict[str, Any]) -> ScoringRule:
+def scoring_rule_update(
+    *, actor: User, rule: ScoringRule, data: dict[str, Any], version: int | None
+) -> ScoringRule:
     _require_all(actor, Action.EDIT)
     data = _normalize_rule(data, rule)
     with transaction.atomic():
         before = snapshot(rule)
         for name, value in data.items():
             setattr(rule, name, value)
+        claim_version(rule, version)
         rule.save()
         changes = diff(before, snapshot(rule))
         if changes:
@@ -226,13 +230,16 @@ def lead_grade_create(*, actor: User, data: dict[str, Any]) -> LeadGrade:
     return grade
 
 
-def lead_grade_update(*, actor: User, grade: LeadGrade, data: dict[str, Any]) -> LeadGrade:
+def lead_grade_update(
+    *, actor: User, grade: LeadGrade, data: dict[str, Any], version: int | None
+) -> LeadGrade:
     _require_all(actor, Action.EDIT)
     data = _normalize_grade(data, grade)
     with transaction.atomic():
         before = _grade_state(grade)
         for name, value in data.items():
             setattr(grade, name, value)
+        claim_version(grade, version)
         _save_grade(grade)
         changes = diff(before, _grade_state(grade))
         if changes:

@@ -295,7 +295,9 @@ def test_rules_are_readable_by_all_and_changed_by_admins(api_client, admin, rep_
     assert created.json()["value"] == ["chief"]
     assert [item["name"] for item in listed] == ["CxO"]
     bad = api_client(admin).patch(
-        f"/api/v1/scoring-rules/{created.json()['id']}", {"operator": "gte"}, content_type=JSON
+        f"/api/v1/scoring-rules/{created.json()['id']}",
+        {"version": 1, "operator": "gte"},
+        content_type=JSON,
     )
     assert (bad.status_code, list(bad.json()["error"]["fields"])) == (422, ["operator"])
 

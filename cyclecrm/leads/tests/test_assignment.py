@@ -150,7 +150,9 @@ def test_admin_manages_rules_and_history_keeps_the_changes(admin, crew, teams):
     )
     assert (rule.name, rule.countries) == ("DACH", ["DE", "AT"])
 
-    assignment_rule_update(actor=admin, rule=rule, data={"assignee_ids": [crew[2].pk]})
+    assignment_rule_update(
+        actor=admin, rule=rule, data={"assignee_ids": [crew[2].pk]}, version=rule.version
+    )
 
     assert list(rule.assignees.all()) == [crew[2]]
     entries = HistoryEntry.objects.filter(record_type="assignment_rule", object_id=rule.pk)

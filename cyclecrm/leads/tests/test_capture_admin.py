@@ -39,7 +39,9 @@ def test_marketer_creates_reads_updates_and_deletes_a_form(api_client, marketer)
     assert [item["id"] for item in client.get("/api/v1/capture-forms").json()["items"]] == [form_id]
     # deactivate
     response = client.patch(
-        f"/api/v1/capture-forms/{form_id}", {"is_active": False}, content_type="application/json"
+        f"/api/v1/capture-forms/{form_id}",
+        {"version": 1, "is_active": False},
+        content_type="application/json",
     )
     assert response.status_code == 200 and response.json()["is_active"] is False
     assert submit_json(body["public_key"], {"email": "a@example.com"}).status_code == 404
@@ -55,7 +57,9 @@ def test_sales_rep_may_read_but_not_change_forms(api_client, rep_a):
     created = client.post("/api/v1/capture-forms", NEW_FORM, content_type="application/json")
     assert created.status_code == 403
     patched = client.patch(
-        f"/api/v1/capture-forms/{form.pk}", {"name": "x"}, content_type="application/json"
+        f"/api/v1/capture-forms/{form.pk}",
+        {"version": 1, "name": "x"},
+        content_type="application/json",
     )
     assert patched.status_code == 403
     assert client.delete(f"/api/v1/capture-forms/{form.pk}").status_code == 403
@@ -143,7 +147,7 @@ def test_editing_keeps_the_field_order_set_through_the_api(web_client, admin):
     form = make_capture_form(fields=["email", "first_name"], required_fields=["email"])
     response = web_client(admin).post(
         reverse("capture_form_edit", args=[form.pk]),
-        _post_data(show_fields=["first_name", "email", "country"]),
+        {**_post_data(show_fields=["first_name", "email", "country"]), "version": 1},
     )
     assert response.status_code == 302
     form.refresh_from_db()
@@ -153,10 +157,10 @@ def test_editing_keeps_the_field_order_set_through_the_api(web_client, admin):
 def test_deactivate_and_reactivate(web_client, admin):
     form = make_capture_form()
     client = web_client(admin)
-    client.post(reverse("capture_form_active", args=[form.pk]), {"active": "0"})
+    client.post(reverse("capture_form_active", args=[form.pk]), {"active": "0", "version": 1})
     form.refresh_from_db()
     assert form.is_active is False
-    client.post(reverse("capture_form_active", args=[form.pk]), {"active": "1"})
+    client.post(reverse("capture_form_active", args=[form.pk]), {"active": "1", "version": 2})
     form.refresh_from_db()
     assert form.is_active is True
 

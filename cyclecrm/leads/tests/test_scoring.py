@@ -179,7 +179,7 @@ def test_rule_change_rescores_every_open_lead_after_commit(
     frozen = make_lead(owner=rep_a, industry="SaaS", converted_at=timezone.now())
 
     with django_capture_on_commit_callbacks(execute=True):
-        scoring_rule_update(actor=admin, rule=rules["industry"], data={"points": 45})
+        scoring_rule_update(actor=admin, rule=rules["industry"], data={"points": 45}, version=1)
 
     for lead in leads:
         lead.refresh_from_db()

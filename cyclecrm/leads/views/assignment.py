@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from cyclecrm.core.errors import ValidationFailed
+from cyclecrm.core.errors import ValidationFailed, VersionConflict
 from cyclecrm.core.pagination import paginate
 from cyclecrm.identity.forms import add_service_errors
 from cyclecrm.identity.models import Action, User
@@ -19,6 +19,7 @@ from cyclecrm.leads.forms import AssignmentRuleForm, AssignmentTestForm
 from cyclecrm.leads.models import AssignmentKind, AssignmentRule, LeadSource
 from cyclecrm.web import selectors as web_selectors
 from cyclecrm.web.errors import crm_view
+from cyclecrm.web.versions import posted_version, stale_version_error
 
 TYPE = "assignment_rule"
 PAGE = 100
@@ -111,7 +112,14 @@ def assignment_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form(request, initial=AssignmentRuleForm.initial_for(rule))
     if request.method == "POST" and form.is_valid():
         try:
-            services.assignment_rule_update(actor=request.user, rule=rule, data=form.service_data())
+            services.assignment_rule_update(
+                actor=request.user,
+                rule=rule,
+                data=form.service_data(),
+                version=posted_version(request),
+            )
+        except VersionConflict:
+            stale_version_error(form, "assignment rule")
         except ValidationFailed as exc:
             add_service_errors(form, exc, aliases=ALIASES)
         else:

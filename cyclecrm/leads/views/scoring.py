@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from cyclecrm.core.errors import Duplicate, ValidationFailed
+from cyclecrm.core.errors import Duplicate, ValidationFailed, VersionConflict
 from cyclecrm.core.pagination import paginate
 from cyclecrm.identity.forms import add_service_errors
 from cyclecrm.identity.models import Action
@@ -17,6 +17,7 @@ from cyclecrm.leads.forms import GradeForm, ScoringRuleForm
 from cyclecrm.leads.models import ScoringCategory, ScoringOperator
 from cyclecrm.leads.services.scoring import OPERATORS, field_spec
 from cyclecrm.web.errors import crm_view
+from cyclecrm.web.versions import posted_version, stale_version_error
 
 TYPE = "scoring_rule"
 PAGE = 100
@@ -98,7 +99,14 @@ def scoring_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ScoringRuleForm(request.POST or None, initial=ScoringRuleForm.initial_for(rule))
     if request.method == "POST" and form.is_valid():
         try:
-            services.scoring_rule_update(actor=request.user, rule=rule, data=form.service_data())
+            services.scoring_rule_update(
+                actor=request.user,
+                rule=rule,
+                data=form.service_data(),
+                version=posted_version(request),
+            )
+        except VersionConflict:
+            stale_version_error(form, "scoring rule")
         except ValidationFailed as exc:
             add_service_errors(form, exc)
         else:
@@ -160,7 +168,14 @@ def lead_grade_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = GradeForm(request.POST or None, initial=GradeForm.initial_for(grade))
     if request.method == "POST" and form.is_valid():
         try:
-            services.lead_grade_update(actor=request.user, grade=grade, data=form.cleaned_data)
+            services.lead_grade_update(
+                actor=request.user,
+                grade=grade,
+                data=form.cleaned_data,
+                version=posted_version(request),
+            )
+        except VersionConflict:
+            stale_version_error(form, "grade")
         except (ValidationFailed, Duplicate) as exc:
             add_service_errors(form, exc)
         else:

@@ -91,7 +91,10 @@ def test_rules_are_created_changed_and_deleted(api_client, manager):
     body = {"name": "Bikes", "action": "spend", "points_per_unit": "2.5", "category": "Bikes"}
     rule = send(client, "post", f"{URL}/{program.pk}/rules", body).json()
     url = f"{URL}/{program.pk}/rules/{rule['id']}"
-    assert send(client, "patch", url, {"cap_points": 500}).json()["cap_points"] == 500
+    changed = send(client, "patch", url, {"cap_points": 500, "version": rule["version"]})
+    stale = send(client, "patch", url, {"cap_points": 600, "version": rule["version"]})
+    assert changed.json()["cap_points"] == 500
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "version_conflict"
     assert [r["name"] for r in client.get(f"{URL}/{program.pk}/rules").json()] == ["Bikes"]
     assert client.delete(url).status_code == 204
 

@@ -45,7 +45,9 @@ def test_only_program_editors_change_the_catalog(program, rep_a, manager):
     reward = rewards.reward_create(
         actor=manager, program=program, data={"name": "Tote", "points_cost": 50, "stock": 3}
     )
-    updated = rewards.reward_update(actor=manager, reward=reward, data={"points_cost": 60})
+    updated = rewards.reward_update(
+        actor=manager, reward=reward, data={"points_cost": 60}, version=reward.version
+    )
     assert Reward.objects.get(pk=updated.pk).points_cost == 60
 
 

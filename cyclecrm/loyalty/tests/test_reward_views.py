@@ -37,7 +37,7 @@ def test_program_editors_add_and_edit_rewards_on_the_rewards_page(web_client, ma
     reward = Reward.objects.get(program=program)
     edited = client.post(
         f"/loyalty/rewards/{reward.pk}/edit/",
-        {"name": "Big mug", "points_cost": "120", "stock": "", "is_active": "on"},
+        {"name": "Big mug", "points_cost": "120", "stock": "", "is_active": "on", "version": 1},
     )
     assert edited.status_code == 302
     reward.refresh_from_db()

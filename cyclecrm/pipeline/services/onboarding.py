@@ -33,6 +33,7 @@ from cyclecrm.core.errors import Duplicate, FieldErrors, Forbidden
 from cyclecrm.core.events import Event, emit
 from cyclecrm.core.history import diff, history_record
 from cyclecrm.core.models import HistoryAction
+from cyclecrm.core.records import claim_version
 from cyclecrm.core.signals import rows_changed_send
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, User
@@ -320,7 +321,7 @@ def onboarding_template_create(*, actor: User, data: dict[str, Any]) -> Onboardi
 
 
 def onboarding_template_update(
-    *, actor: User, template: OnboardingTemplate, data: dict[str, Any]
+    *, actor: User, template: OnboardingTemplate, data: dict[str, Any], version: int | None
 ) -> OnboardingTemplate:
     """Rename, make default, or replace the steps (`steps` replaces the whole list; onboardings
     already started keep their tasks)."""
@@ -334,6 +335,7 @@ def onboarding_template_update(
         before = _template_snapshot(template)
         template.name = clean.get("name", template.name)
         template.is_default = template.is_default or clean.get("is_default", False)
+        claim_version(template, version)
         _save_template(template, clean.get("steps"))
         changes = diff(before, _template_snapshot(template))
         if changes:

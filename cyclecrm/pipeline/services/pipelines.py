@@ -18,6 +18,7 @@ from cyclecrm.core.errors import Conflict, Duplicate, FieldErrors, Forbidden, Va
 from cyclecrm.core.history import diff, history_record
 from cyclecrm.core.models import HistoryAction
 from cyclecrm.core.money import parse_decimal
+from cyclecrm.core.records import claim_version
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, User
 from cyclecrm.pipeline.models import Opportunity, Pipeline, Stage, StageChange, StageKind
@@ -200,7 +201,9 @@ def pipeline_create(*, actor: User, data: dict[str, Any]) -> Pipeline:
     return pipeline
 
 
-def pipeline_update(*, actor: User, pipeline: Pipeline, data: dict[str, Any]) -> Pipeline:
+def pipeline_update(
+    *, actor: User, pipeline: Pipeline, data: dict[str, Any], version: int | None
+) -> Pipeline:
     """Rename, (de)activate, reorder or make default. The default pipeline stays active, and
     unsetting `is_default` is refused: make another pipeline the default instead."""
     require_pipeline_admin(actor, Action.EDIT)
@@ -222,6 +225,7 @@ def pipeline_update(*, actor: User, pipeline: Pipeline, data: dict[str, Any]) ->
     errors.raise_if_any()
     with transaction.atomic():
         before = _snapshot(Pipeline.objects.get(pk=pipeline.pk))
+        claim_version(pipeline, version)
         _save(pipeline)
         if pipeline.is_default:
             _make_default(pipeline)
@@ -295,7 +299,7 @@ def stage_create(*, actor: User, pipeline: Pipeline, data: dict[str, Any]) -> St
     return stage
 
 
-def stage_update(*, actor: User, stage: Stage, data: dict[str, Any]) -> Stage:
+def stage_update(*, actor: User, stage: Stage, data: dict[str, Any], version: int | None) -> Stage:
     """Rename a stage, change its probability (opportunities already in it keep theirs; the new
     one applies to the next moves) or its kind (only while no opportunity is in it)."""
     require_pipeline_admin(actor, Action.EDIT)
@@ -320,6 +324,7 @@ def stage_update(*, actor: User, stage: Stage, data: dict[str, Any]) -> Stage:
         before = _snapshot(pipeline)
         for name, value in clean.items():
             setattr(stage, name, value)
+        claim_version(stage, version)
         _save(stage)
         _record(actor, pipeline, before, HistoryAction.UPDATE)
     return stage
@@ -380,8 +385,11 @@ def stage_merge(*, actor: User, stage: Stage, into_id: Any) -> Stage:
     return into
 
 
-def stage_reorder(*, actor: User, pipeline: Pipeline, stage_ids: list[int]) -> list[Stage]:
-    """Put the pipeline's stages in the order of `stage_ids` (every stage, once)."""
+def stage_reorder(
+    *, actor: User, pipeline: Pipeline, stage_ids: list[int], version: int | None
+) -> list[Stage]:
+    """Put the pipeline's stages in the order of `stage_ids` (every stage, once). The order
+    belongs to the pipeline: `version` is the pipeline's (ADR 0037)."""
     require_pipeline_admin(actor, Action.EDIT)
     stages = {stage.pk: stage for stage in _ordered(pipeline)}
     if sorted(stage_ids) != sorted(stages) or len(set(stage_ids)) != len(stage_ids):
@@ -390,16 +398,17 @@ def stage_reorder(*, actor: User, pipeline: Pipeline, stage_ids: list[int]) -> l
         )
     with transaction.atomic():
         before = _snapshot(pipeline)
+        claim_version(pipeline, version)
         ordered = [stages[pk] for pk in stage_ids]
         _renumber(ordered)
         _record(actor, pipeline, before, HistoryAction.UPDATE)
     return ordered
 
 
-def stage_shift(*, actor: User, stage: Stage, offset: int) -> None:
+def stage_shift(*, actor: User, stage: Stage, offset: int, version: int | None) -> None:
     """Move a stage up (-1) or down (+1) by one place: the buttons beside drag and drop."""
     ids = [s.pk for s in _ordered(stage.pipeline)]
     i = ids.index(stage.pk)
     j = max(0, min(len(ids) - 1, i + offset))
     ids[i], ids[j] = ids[j], ids[i]
-    stage_reorder(actor=actor, pipeline=stage.pipeline, stage_ids=ids)
+    stage_reorder(actor=actor, pipeline=stage.pipeline, stage_ids=ids, version=version)

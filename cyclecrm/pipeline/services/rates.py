@@ -12,6 +12,7 @@ from cyclecrm.core.errors import Duplicate, FieldErrors
 from cyclecrm.core.history import diff, history_record
 from cyclecrm.core.models import HistoryAction
 from cyclecrm.core.money import parse_decimal
+from cyclecrm.core.records import claim_version
 from cyclecrm.identity.models import Action, User
 from cyclecrm.pipeline.models import ExchangeRate
 from cyclecrm.pipeline.services.opportunities import CURRENCY_RE
@@ -94,13 +95,16 @@ def exchange_rate_create(*, actor: User, data: dict[str, Any]) -> ExchangeRate:
     return rate
 
 
-def exchange_rate_update(*, actor: User, rate: ExchangeRate, data: dict[str, Any]) -> ExchangeRate:
+def exchange_rate_update(
+    *, actor: User, rate: ExchangeRate, data: dict[str, Any], version: int | None
+) -> ExchangeRate:
     require_pipeline_admin(actor, Action.EDIT)
     clean = _clean(dict(data), creating=False)
     before = _snapshot(rate)
     for name, value in clean.items():
         setattr(rate, name, value)
     with transaction.atomic():
+        claim_version(rate, version)
         _save(rate)
         changes = diff(before, _snapshot(rate))
         if changes:

@@ -193,10 +193,18 @@ def test_pipeline_configuration_api(admin, rep_a, pipeline, api_client):
     assert merged.status_code == 204
     in_use.refresh_from_db()
     assert in_use.stage.name == "Proposal"
-    order = [s["id"] for s in client.get(f"/api/v1/pipelines/{pid}").json()["stages"]][::-1]
-    reordered = client.put(f"/api/v1/pipelines/{pid}/stages", {"stage_ids": order},
+    read = client.get(f"/api/v1/pipelines/{pid}").json()
+    order = [s["id"] for s in read["stages"]][::-1]
+    reordered = client.put(f"/api/v1/pipelines/{pid}/stages",
+                           {"stage_ids": order, "version": read["version"]},
                            content_type=JSON)  # fmt: skip
+    stale = client.put(f"/api/v1/pipelines/{pid}/stages",
+                       {"stage_ids": order[::-1], "version": read["version"]},
+                       content_type=JSON)  # fmt: skip
     assert [s["id"] for s in reordered.json()["stages"]] == order
+    assert reordered.json()["version"] == read["version"] + 1
+    assert stale.status_code == 409
+    assert [s["id"] for s in client.get(f"/api/v1/pipelines/{pid}").json()["stages"]] == order
 
 
 def test_exchange_rates_api(admin, rep_a, api_client):
@@ -212,7 +220,7 @@ def test_exchange_rates_api(admin, rep_a, api_client):
     listed = api_client(rep_a).get("/api/v1/exchange-rates?currency=eur").json()["items"]
     assert [row["currency"] for row in listed] == ["EUR"]
     denied = api_client(rep_a).patch(f"/api/v1/exchange-rates/{created.json()['id']}",
-                                     {"rate": "2"}, content_type=JSON)  # fmt: skip
+                                     {"version": 1, "rate": "2"}, content_type=JSON)  # fmt: skip
     assert denied.status_code == 403
 
 
@@ -242,7 +250,8 @@ def test_onboarding_templates_api(admin, rep_a, api_client):
     assert created.status_code == 201 and created.json()["is_default"] is True
     tid = created.json()["id"]
     patched = client.patch(f"/api/v1/onboarding-templates/{tid}",
-                           {"steps": [{"title": "A"}, {"title": "B", "due_offset_days": 9}]},
+                           {"version": 1,
+                            "steps": [{"title": "A"}, {"title": "B", "due_offset_days": 9}]},
                            content_type=JSON)  # fmt: skip
     assert [s["title"] for s in patched.json()["steps"]] == ["A", "B"]
     assert api_client(rep_a).get(f"/api/v1/onboarding-templates/{tid}").status_code == 200

@@ -20,7 +20,10 @@ def test_a_stage_with_opportunities_cannot_be_deleted(pipeline, admin, rep_a):
     with pytest.raises(Conflict) as caught:
         services.stage_delete(actor=admin, stage=stage(pipeline, "Proposal"))
     assert caught.value.status == 409 and caught.value.code == "stage_in_use"
-    services.stage_update(actor=admin, stage=stage(pipeline, "Proposal"), data={"name": "Offer"})
+    proposal = stage(pipeline, "Proposal")
+    services.stage_update(
+        actor=admin, stage=proposal, data={"name": "Offer"}, version=proposal.version
+    )
     assert "Offer" in _names(pipeline)
 
 
@@ -50,12 +53,16 @@ def test_new_open_stages_go_before_the_closed_ones_and_can_be_reordered(pipeline
     ids = list(
         Stage.objects.filter(pipeline=pipeline).order_by("-position").values_list("pk", flat=True)
     )
-    services.stage_reorder(actor=admin, pipeline=pipeline, stage_ids=ids)
+    services.stage_reorder(actor=admin, pipeline=pipeline, stage_ids=ids, version=pipeline.version)
     assert _names(pipeline)[0] == "Closed lost"
-    services.stage_shift(actor=admin, stage=stage(pipeline, "Closed lost"), offset=1)
+    services.stage_shift(
+        actor=admin, stage=stage(pipeline, "Closed lost"), offset=1, version=pipeline.version
+    )
     assert _names(pipeline)[:2] == ["Closed won", "Closed lost"]
     with pytest.raises(ValidationFailed):
-        services.stage_reorder(actor=admin, pipeline=pipeline, stage_ids=ids[:2])
+        services.stage_reorder(
+            actor=admin, pipeline=pipeline, stage_ids=ids[:2], version=pipeline.version
+        )
 
 
 def test_the_last_open_stage_stays_open(admin):
@@ -72,7 +79,8 @@ def test_the_last_open_stage_stays_open(admin):
     with pytest.raises(ValidationFailed):
         services.stage_delete(actor=admin, stage=stage(lean, "Talk"))
     with pytest.raises(ValidationFailed):
-        services.stage_update(actor=admin, stage=stage(lean, "Talk"), data={"kind": "lost"})
+        talk = stage(lean, "Talk")
+        services.stage_update(actor=admin, stage=talk, data={"kind": "lost"}, version=talk.version)
 
 
 def test_one_default_pipeline_and_deleting_in_use(pipeline, admin, rep_a):
@@ -92,7 +100,7 @@ def test_only_administrators_configure(pipeline, manager, rep_a):
     for actor in (manager, rep_a):
         with pytest.raises(Forbidden):
             services.stage_update(
-                actor=actor, stage=stage(pipeline, "Proposal"), data={"name": "x"}
+                actor=actor, stage=stage(pipeline, "Proposal"), data={"name": "x"}, version=1
             )
         with pytest.raises(Forbidden):
             services.exchange_rate_create(

@@ -166,8 +166,11 @@ def test_admin_configures_pipelines_rates_and_templates(pipeline, admin, rep_a, 
     ids = list(
         Stage.objects.filter(pipeline=renewals).order_by("-position").values_list("pk", flat=True)
     )
-    reordered = client.post(reverse("stage_order", args=[renewals.pk]), {"stage_ids": ids})
-    assert reordered.json() == {"ok": True}
+    order_url = reverse("stage_order", args=[renewals.pk])
+    reordered = client.post(order_url, {"stage_ids": ids, "version": renewals.version})
+    assert reordered.json() == {"ok": True, "version": renewals.version + 1}
+    stale = client.post(order_url, {"stage_ids": ids[::-1], "version": renewals.version})
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "version_conflict"
     make_opportunity(rep_a, pipeline=pipeline, stage_name="Proposal")
     proposal = stage(pipeline, "Proposal")
     refused = client.post(reverse("stage_delete", args=[pipeline.pk, proposal.pk]))
@@ -183,5 +186,6 @@ def test_admin_configures_pipelines_rates_and_templates(pipeline, admin, rep_a, 
     assert template.status_code == 302
     vip = OnboardingTemplate.objects.get(name="VIP")
     step = client.post(reverse("onboarding_template_steps", args=[vip.pk]),
-                       {"action": "add", "title": "Call", "due_offset_days": "2"})  # fmt: skip
+                       {"action": "add", "title": "Call", "due_offset_days": "2",
+                        "version": vip.version})  # fmt: skip
     assert step.status_code == 302 and vip.steps.get().title == "Call"

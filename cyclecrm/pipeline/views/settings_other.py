@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from cyclecrm.core.errors import CrmError
+from cyclecrm.core.errors import CrmError, VersionConflict
 from cyclecrm.identity.access import level
 from cyclecrm.identity.models import Action, Level, User
 from cyclecrm.identity.views.common import render_settings, require
@@ -19,6 +19,7 @@ from cyclecrm.pipeline.models import OnboardingTemplate
 from cyclecrm.pipeline.views.settings_pipelines import add_errors, can_manage, can_read
 from cyclecrm.web import selectors as web_selectors
 from cyclecrm.web.errors import crm_view
+from cyclecrm.web.versions import posted_version, stale_version_error
 
 # -- exchange rates ---------------------------------------------------------------------------
 
@@ -68,7 +69,14 @@ def exchange_rate_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = style(ExchangeRateForm(request.POST or None, initial=initial))
     if request.method == "POST" and form.is_valid():
         try:
-            services.exchange_rate_update(actor=request.user, rate=rate, data=_rate_data(form))
+            services.exchange_rate_update(
+                actor=request.user,
+                rate=rate,
+                data=_rate_data(form),
+                version=posted_version(request),
+            )
+        except VersionConflict:
+            stale_version_error(form, "exchange rate")
         except CrmError as exc:
             add_errors(form, exc)
         else:
@@ -159,8 +167,13 @@ def onboarding_template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 data.pop("is_default")
             try:
                 services.onboarding_template_update(
-                    actor=request.user, template=template, data=data
+                    actor=request.user,
+                    template=template,
+                    data=data,
+                    version=posted_version(request),
                 )
+            except VersionConflict:
+                stale_version_error(form, "onboarding template")
             except CrmError as exc:
                 add_errors(form, exc)
             else:
@@ -220,7 +233,10 @@ def onboarding_template_steps(request: HttpRequest, pk: int) -> HttpResponse:
             steps[index], steps[other] = steps[other], steps[index]
     try:
         services.onboarding_template_update(
-            actor=request.user, template=template, data={"steps": steps}
+            actor=request.user,
+            template=template,
+            data={"steps": steps},
+            version=posted_version(request),
         )
     except CrmError as exc:
         messages.error(request, exc.message)

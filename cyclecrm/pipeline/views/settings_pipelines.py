@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from cyclecrm.core.errors import CrmError
+from cyclecrm.core.errors import CrmError, VersionConflict
 from cyclecrm.identity.access import level
 from cyclecrm.identity.models import Action, Level
 from cyclecrm.identity.views.common import render_settings, require
@@ -16,6 +16,7 @@ from cyclecrm.pipeline import selectors, services
 from cyclecrm.pipeline.forms import PipelineForm, StageForm, style
 from cyclecrm.pipeline.models import Pipeline
 from cyclecrm.web.errors import crm_view
+from cyclecrm.web.versions import posted_version, stale_version_error
 
 
 def can_read(user: Any) -> bool:
@@ -84,7 +85,14 @@ def pipeline_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if not data["is_default"]:
                 data.pop("is_default")  # unticking is not how the default moves
             try:
-                services.pipeline_update(actor=request.user, pipeline=pipeline, data=data)
+                services.pipeline_update(
+                    actor=request.user,
+                    pipeline=pipeline,
+                    data=data,
+                    version=posted_version(request),
+                )
+            except VersionConflict:
+                stale_version_error(form, "pipeline")
             except CrmError as exc:
                 add_errors(form, exc)
             else:
@@ -160,7 +168,14 @@ def stage_edit(request: HttpRequest, pk: int, stage_pk: int) -> HttpResponse:
     form = style(StageForm(request.POST or None, initial=initial))
     if request.method == "POST" and form.is_valid():
         try:
-            services.stage_update(actor=request.user, stage=stage, data=form.cleaned_data)
+            services.stage_update(
+                actor=request.user,
+                stage=stage,
+                data=form.cleaned_data,
+                version=posted_version(request),
+            )
+        except VersionConflict:
+            stale_version_error(form, "stage")
         except CrmError as exc:
             add_errors(form, exc)
         else:
@@ -208,17 +223,25 @@ def stage_order(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if wants_json:
             ids = [int(v) for v in request.POST.getlist("stage_ids") if v.isdigit() and len(v) < 19]
-            services.stage_reorder(actor=request.user, pipeline=pipeline, stage_ids=ids)
+            services.stage_reorder(
+                actor=request.user,
+                pipeline=pipeline,
+                stage_ids=ids,
+                version=posted_version(request),
+            )
         else:
             stage = selectors.stage_get(
                 actor=request.user, pipeline=pipeline, pk=request.POST.get("stage", "")
             )
             offset = -1 if request.POST.get("direction") == "up" else 1
-            services.stage_shift(actor=request.user, stage=stage, offset=offset)
+            services.stage_shift(
+                actor=request.user, stage=stage, offset=offset, version=posted_version(request)
+            )
     except CrmError as exc:
         if wants_json:
             return JsonResponse(exc.as_body(), status=exc.status)
         _refused(request, exc)
     if wants_json:
-        return JsonResponse({"ok": True})
+        # the next drag sends the pipeline's new version
+        return JsonResponse({"ok": True, "version": pipeline.version})
     return redirect("pipeline_edit", pk=pipeline.pk)

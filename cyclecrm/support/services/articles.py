@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from cyclecrm.core.errors import Duplicate, FieldErrors, Forbidden
 from cyclecrm.core.history import diff, history_record, snapshot
 from cyclecrm.core.models import HistoryAction
-from cyclecrm.core.records import record_create, record_delete, record_update
+from cyclecrm.core.records import claim_version, record_create, record_delete, record_update
 from cyclecrm.core.richtext import html_to_text, sanitize_html
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, User
@@ -148,13 +148,14 @@ def article_category_create(*, actor: User, data: dict[str, Any]) -> ArticleCate
 
 
 def article_category_update(
-    *, actor: User, category: ArticleCategory, data: dict[str, Any]
+    *, actor: User, category: ArticleCategory, data: dict[str, Any], version: int | None
 ) -> ArticleCategory:
     _require_all(actor, Action.EDIT)
     before = snapshot(category)
     for name, value in _category_data(data, category).items():
         setattr(category, name, value)
     with transaction.atomic():
+        claim_version(category, version)
         _save_category(category)
         changes = diff(before, snapshot(category))
         if changes:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from cyclecrm.core.errors import Duplicate, FieldErrors, Forbidden, ValidationFailed
 from cyclecrm.core.history import diff, history_record, snapshot
 from cyclecrm.core.models import HistoryAction
+from cyclecrm.core.records import claim_set_version, claim_version
 from cyclecrm.identity import access
 from cyclecrm.identity.models import Action, Level, Team, User
 from cyclecrm.support.models import BusinessCalendar, CasePriority, SlaPolicy
@@ -98,13 +99,16 @@ def sla_policy_create(*, actor: User, data: dict[str, Any]) -> SlaPolicy:
     return policy
 
 
-def sla_policy_update(*, actor: User, policy: SlaPolicy, data: dict[str, Any]) -> SlaPolicy:
+def sla_policy_update(
+    *, actor: User, policy: SlaPolicy, data: dict[str, Any], version: int | None
+) -> SlaPolicy:
     _require_all(actor, SlaPolicy.record_type, Action.EDIT)
     data = _normalize_policy(data, policy)
     with transaction.atomic():
         before = snapshot(policy)
         for name, value in data.items():
             setattr(policy, name, value)
+        claim_version(policy, version)
         _save_policy(policy)
         changes = diff(before, snapshot(policy))
         if changes:
@@ -172,8 +176,11 @@ def _normalize_calendar(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def business_calendar_set(*, actor: User, team: Team, data: dict[str, Any]) -> BusinessCalendar:
-    """Create or change the queue's calendar (only the fields sent change)."""
+def business_calendar_set(
+    *, actor: User, team: Team, data: dict[str, Any], version: int | None = None
+) -> BusinessCalendar:
+    """Create or change the queue's calendar (only the fields sent change); changing it needs
+    the `version` read."""
     existing = BusinessCalendar.objects.filter(team=team).first()
     _require_all(actor, BusinessCalendar.record_type, Action.EDIT if existing else Action.CREATE)
     data = _normalize_calendar(data)
@@ -185,6 +192,7 @@ def business_calendar_set(*, actor: User, team: Team, data: dict[str, Any]) -> B
         raise ValidationFailed(fields={"end_time": ["Closing must be after opening."]})
     calendar.updated_at = timezone.now()
     with transaction.atomic():
+        claim_set_version(calendar, version, existing=existing is not None)
         calendar.save()
         changes = diff(before, snapshot(calendar))
         if changes:

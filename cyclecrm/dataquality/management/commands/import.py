@@ -108,6 +108,7 @@ class Command(BaseCommand):
         job = import_configure(
             actor=actor,
             job=job,
+            version=job.version,
             mapping=mapping,
             mode=opts["mode"],
             on_duplicate=opts["on_duplicate"],

@@ -27,6 +27,7 @@
       if (order.join() === before.join()) return;
       const form = new URLSearchParams();
       order.forEach((id) => form.append("stage_ids", id));
+      form.append("version", body.dataset.version || "");
       try {
         const response = await fetch(body.dataset.orderUrl, {
           method: "POST",
@@ -34,7 +35,15 @@
           headers: { "X-CSRFToken": csrf },
           body: form,
         });
+        if (response.status === 409) {
+          const rows = new Map(Array.from(body.children, (row) => [row.dataset.stageId, row]));
+          before.forEach((id) => body.appendChild(rows.get(id)));
+          say("Someone else changed this pipeline meanwhile; reload the page to see their changes.", "warning");
+          return;
+        }
         if (!response.ok) throw new Error(String(response.status));
+        // the pipeline's new version goes with the next drag (ADR 0037)
+        body.dataset.version = String((await response.json()).version);
         before = order;
         say("Order saved.", "success");
         // The arrows and their disabled ends follow the new order on the next load.
