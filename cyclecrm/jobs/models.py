@@ -51,7 +51,9 @@ class Job(models.Model):
     # restarted worker resumes the running jobs of a process of its host that is gone.
     worker = models.CharField(max_length=200, blank=True)
     # Until when `worker` holds the running job: renewed by that worker's heartbeat; once past,
-    # a worker of another machine may take the job over (recovery.py). Null when not running.
+    # a worker of another machine may take the job over (recovery.py). On a waiting job whose
+    # message the sweep found missing from the queue: until when the worker that may have
+    # taken it has to record it, before the job is queued again. Null otherwise.
     lease_expires = models.DateTimeField(null=True, blank=True)
     # How often a restarted worker put the job back on the queue after its worker died.
     resumes = models.PositiveIntegerField(default=0)

@@ -15,6 +15,11 @@ be looked up, so a running job also holds a lease (`Job.lease_expires`, ADR 0036
 heartbeat thread renews the leases of the jobs it runs every third of `JOB_LEASE_SECONDS` and
 sweeps; a job of another machine is taken over only once its lease has run out, so the job of
 a live worker, which keeps renewing, is never taken.
+
+A consumer killed between taking a task off the queue and recording its job `running` (the
+`executing` receiver) loses a task that never started: its record stays `queued`. The same
+sweep therefore compares the waiting records with the queue and the schedule (`_sweep_lost`)
+and puts a message that stays missing for a whole lease back on the queue.
 """
 
 import datetime as dt
@@ -41,6 +46,9 @@ PROC = Path("/proc")
 RESUME_LIMIT = 3
 GAVE_UP = "The worker stopped while the job ran, {count} times; not resumed again."
 NOT_RESUMABLE = "The worker stopped while the job ran; this job is not resumed automatically."
+LOST = "The job's queue message was lost with a stopped worker; retry it from the job page."
+# Jobs that wait for a worker to take their message from the queue or the schedule.
+WAITING_STATES = (JobState.QUEUED, JobState.RETRYING)
 _identity: dict[str, str | int | None] = {"pid": None, "name": ""}
 
 
@@ -127,16 +135,21 @@ def skip_finished(task: Task) -> None:
 class Sweep:
     resumed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    # Waiting jobs whose message was missing from the queue for a whole lease: queued again.
+    requeued: list[str] = field(default_factory=list)
 
 
 def jobs_resume_interrupted(*, huey: Huey) -> Sweep:
     """Put the `running` jobs of dead consumer processes of this host back on the queue of
     `huey` (or mark them failed when they may not be resumed). Two workers starting together
     cannot both resume a job: each takes it over with a conditional update first. A database
-    that cannot be read is logged, not fatal: the worker starts (its jobs will report it)."""
+    or queue that cannot be read is logged, not fatal: the worker starts (its jobs will report
+    it), and the heartbeat that sweeps goes on renewing leases.
+
+    The waiting jobs whose queue message was lost are queued again too (`_sweep_lost`)."""
     try:
         return _sweep(huey)
-    except DatabaseError:
+    except Exception:
         logger.exception("Could not look for jobs interrupted by a stopped worker.")
         return Sweep()
 
@@ -153,6 +166,12 @@ def _reclaimable(job: Job, now: dt.datetime) -> bool:
 def _sweep(huey: Huey) -> Sweep:
     sweep = Sweep()
     now = timezone.now()
+    _sweep_running(huey, sweep, now)
+    _sweep_lost(huey, sweep, now)
+    return sweep
+
+
+def _sweep_running(huey: Huey, sweep: Sweep, now: dt.datetime) -> None:
     for job in Job.objects.filter(state=JobState.RUNNING).exclude(worker=""):
         if not _reclaimable(job, now):
             continue
@@ -176,7 +195,6 @@ def _sweep(huey: Huey) -> Sweep:
             len(sweep.resumed),
             len(sweep.failed),
         )
-    return sweep
 
 
 def _take_over(job: Job, **fields: object) -> bool:
@@ -185,6 +203,87 @@ def _take_over(job: Job, **fields: object) -> bool:
         pk=job.pk, state=JobState.RUNNING, worker=job.worker, lease_expires=job.lease_expires
     ).update(**fields, worker="", lease_expires=None, updated_at=timezone.now())
     return bool(taken)
+
+
+def _sweep_lost(huey: Huey, sweep: Sweep, now: dt.datetime) -> None:
+    """Queue again the waiting jobs whose message is in neither the queue nor the schedule.
+
+    A message is also missing, for a moment, when nothing is wrong: a live worker popped it and
+    is about to record the job `running`, the scheduler moves it from the schedule to the
+    queue, or the enqueuing process has recorded the job and not yet written the message. So a
+    missing message is first only noted (`lease_expires` of the waiting job = now + one lease,
+    the time the unknown worker that may hold it is given), cleared if the message shows up
+    again, and the job queued again only when it is still waiting and still missing once that
+    lease ran out. A live worker records the job `running` (which rewrites `lease_expires`)
+    within moments of its pop, far inside a lease; one stalled longer than that may run the
+    job once more beside the queued copy, the risk ADR 0036 accepts for a worker cut off for a
+    lease: jobs are idempotent. The note and the take-over are conditional updates on the
+    state, mark and attempts as read, so two sweeping workers queue a job once, and a worker
+    that records `running` in between wins. The schedule is read before the queue: a message
+    moving from one to the other is then seen in at least one."""
+    waiting = list(Job.objects.filter(state__in=WAITING_STATES))
+    if not waiting:
+        return
+    try:
+        present = _message_ids(huey.storage.scheduled_items(), huey)
+        present |= _message_ids(huey.storage.enqueued_items(), huey)
+    except Exception:  # the queue is down (Redis): the heartbeat must go on renewing
+        logger.exception("Could not read the queue to look for lost jobs.")
+        return
+    requeued, failed = [], []
+    for job in waiting:
+        if job.task_id in present:
+            if job.lease_expires is not None:
+                _claim_waiting(job, lease_expires=None)
+        elif job.lease_expires is None:
+            _claim_waiting(job, lease_expires=lease_until(now))
+        elif job.lease_expires < now:
+            _requeue_lost(huey, job, requeued, failed)
+    sweep.requeued += requeued
+    sweep.failed += failed
+    if requeued or failed:
+        logger.warning(
+            "Jobs whose queue message was lost with a stopped worker: %d queued again, "
+            "%d marked failed.",
+            len(requeued),
+            len(failed),
+        )
+
+
+def _message_ids(messages: list[bytes], huey: Huey) -> set[str]:
+    ids = set()
+    for data in messages:
+        try:
+            ids.add(huey.serializer.deserialize(data).id)
+        except Exception:  # an unreadable message names no job
+            logger.warning("Could not read a message on the queue.")
+    return ids
+
+
+def _requeue_lost(huey: Huey, job: Job, requeued: list[str], failed: list[str]) -> None:
+    task, reason = _rebuild(huey, job, started=False)
+    if task is None:
+        fields = {"error_type": "Interrupted", "error_message": reason}
+        if _claim_waiting(job, state=JobState.FAILED, finished_at=timezone.now(), **fields):
+            failed.append(job.task_id)
+        return
+    if _claim_waiting(
+        job,
+        state=JobState.QUEUED,
+        resumes=F("resumes") + 1,
+        next_attempt_at=None,
+        lease_expires=None,
+    ):
+        huey.enqueue(task)
+        requeued.append(job.task_id)
+
+
+def _claim_waiting(job: Job, **fields: object) -> bool:
+    """Only if the waiting job is still as read (not taken by a worker, same mark)."""
+    claimed = Job.objects.filter(
+        pk=job.pk, state=job.state, attempts=job.attempts, lease_expires=job.lease_expires
+    ).update(**fields)
+    return bool(claimed)
 
 
 def leases_renew() -> int:
@@ -216,19 +315,23 @@ class Heartbeat(threading.Thread):
         jobs_resume_interrupted(huey=self.huey)
 
 
-def _rebuild(huey: Huey, job: Job) -> tuple[Task | None, str]:
-    """The interrupted task again (same id, arguments and retries left), or None and why not."""
+def _rebuild(huey: Huey, job: Job, *, started: bool = True) -> tuple[Task | None, str]:
+    """The interrupted task again (same id, arguments and retries left), or None and why not.
+    A lost message (`started=False`) never began to run, since the `executing` receiver
+    commits `running` before the task is called: neither the resume limit nor `resume=False`
+    (which guards against sending twice) applies to it."""
     from cyclecrm.jobs.tracking import INTERRUPTED
 
+    stopped = INTERRUPTED if started else LOST
     if job.periodic or job.payload is None:
-        return None, INTERRUPTED
-    if job.resumes >= RESUME_LIMIT:
+        return None, stopped
+    if started and job.resumes >= RESUME_LIMIT:
         return None, GAVE_UP.format(count=job.resumes + 1)
     try:
         task_class = huey._registry.string_to_task(job.task_name)
     except HueyException:
-        return None, INTERRUPTED
-    if not getattr(task_class, "resume", True):
+        return None, stopped
+    if started and not getattr(task_class, "resume", True):
         return None, NOT_RESUMABLE
     args = tuple(job.payload.get("args", ()))
     kwargs = dict(job.payload.get("kwargs", {}))

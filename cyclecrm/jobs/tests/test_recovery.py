@@ -15,6 +15,7 @@ from huey.contrib.djhuey import db_task
 from cyclecrm.jobs.models import Job, JobState
 from cyclecrm.jobs.recovery import (
     GAVE_UP,
+    LOST,
     NOT_RESUMABLE,
     RESUME_LIMIT,
     jobs_resume_interrupted,
@@ -175,4 +176,105 @@ def test_a_lease_renewed_between_the_read_and_the_take_over_wins(real_queue):
     Job.objects.filter(pk=job.pk).update(lease_expires=timezone.now() + dt.timedelta(seconds=60))
 
     assert not _take_over(job, state=JobState.QUEUED)
+    assert Job.objects.get(pk=job.pk).state == JobState.RUNNING
+
+
+def _waiting(**fields) -> Job:
+    """A job recorded as waiting whose message is on no queue: lost with a killed worker."""
+    fields.setdefault("task_name", SAFE)
+    return make_job(**fields)
+
+
+def _lease_ran_out(job: Job) -> None:
+    Job.objects.filter(pk=job.pk).update(lease_expires=timezone.now() - dt.timedelta(seconds=1))
+
+
+def test_a_waiting_job_whose_message_stays_missing_for_a_lease_is_queued_again(real_queue):
+    # given a queued job and a retrying one whose messages are in neither queue nor schedule
+    queued = _waiting(payload={"args": [7], "kwargs": {}}, retries_left=2)
+    retrying = _waiting(state=JobState.RETRYING, attempts=1, payload={"args": [8], "kwargs": {}})
+
+    # when a worker sweeps, then sweeps again once a lease has passed
+    first = jobs_resume_interrupted(huey=real_queue)
+    noted, on_queue = Job.objects.get(pk=queued.pk).lease_expires, real_queue.pending()
+    _lease_ran_out(queued)
+    _lease_ran_out(retrying)
+    second = jobs_resume_interrupted(huey=real_queue)
+
+    # then the first sweep only noted the missing messages, the second queued them again once
+    assert first.requeued == [] and on_queue == []
+    assert noted > timezone.now() + dt.timedelta(seconds=60)
+    assert sorted(second.requeued) == sorted([queued.task_id, retrying.task_id])
+    tasks = {task.id: (task.args, task.retries) for task in real_queue.pending()}
+    assert tasks == {queued.task_id: ((7,), 2), retrying.task_id: ((8,), 0)}
+    for job in (queued, retrying):
+        job.refresh_from_db()
+        assert (job.state, job.resumes, job.lease_expires) == (JobState.QUEUED, 1, None)
+    assert jobs_resume_interrupted(huey=real_queue).requeued == []  # on the queue now: once
+
+
+def test_a_job_whose_message_is_on_the_queue_or_schedule_is_not_queued_again(real_queue):
+    # given a queued job and a scheduled one, both noted missing once (seen in flight)
+    pending = safe_to_rerun(1)
+    later = safe_to_rerun.s(2)
+    later.eta = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=1)
+    real_queue.add_schedule(later)
+    jobs = Job.objects.filter(task_id__in=[pending.id, later.id])
+    assert jobs.count() == 2
+    jobs.update(lease_expires=timezone.now() - dt.timedelta(seconds=1))
+
+    # when a worker sweeps
+    sweep = jobs_resume_interrupted(huey=real_queue)
+
+    # then neither is queued again, and the notes are cleared
+    assert sweep.requeued == [] and sweep.failed == []
+    assert [task.id for task in real_queue.pending()] == [pending.id]
+    assert [task.id for task in real_queue.scheduled()] == [later.id]
+    assert set(jobs.values_list("state", "lease_expires")) == {(JobState.QUEUED, None)}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"periodic": True}, {"payload": None}, {"task_name": "cyclecrm.gone.tasks.removed"}],
+)
+def test_a_lost_job_that_cannot_run_again_is_marked_failed(real_queue, fields):
+    job = _waiting(**fields)
+    jobs_resume_interrupted(huey=real_queue)
+    _lease_ran_out(job)
+
+    sweep = jobs_resume_interrupted(huey=real_queue)
+
+    assert sweep.failed == [job.task_id] and real_queue.pending() == []
+    job.refresh_from_db()
+    assert (job.state, job.error_type, job.error_message) == (
+        JobState.FAILED,
+        "Interrupted",
+        LOST,
+    )
+
+
+def test_a_lost_job_never_started_is_queued_again_even_if_not_resumable(real_queue):
+    # given a lost `resume=False` job, resumed to the limit already: it never began this time
+    job = _waiting(task_name=f"{__name__}.never_rerun", resumes=RESUME_LIMIT, attempts=3)
+    jobs_resume_interrupted(huey=real_queue)
+    _lease_ran_out(job)
+
+    assert jobs_resume_interrupted(huey=real_queue).requeued == [job.task_id]
+    assert [task.id for task in real_queue.pending()] == [job.task_id]
+
+
+def test_a_worker_recording_the_job_running_before_the_take_over_wins(real_queue):
+    from cyclecrm.jobs.recovery import _claim_waiting
+
+    # given a lost job as a sweep read it, then a slow worker records it running
+    job = _waiting(lease_expires=timezone.now() - dt.timedelta(seconds=1))
+    Job.objects.filter(pk=job.pk).update(
+        state=JobState.RUNNING, attempts=1, worker=worker_name(), lease_expires=None
+    )
+
+    # when the sweep (or a second sweeping worker, after the first) claims it
+    claimed = _claim_waiting(job, state=JobState.QUEUED, lease_expires=None)
+
+    # then the claim fails: the job stays with its worker
+    assert not claimed
     assert Job.objects.get(pk=job.pk).state == JobState.RUNNING
