@@ -352,6 +352,29 @@ def test_price_book_settings(web_client, admin, rep_a, product):
     assert not PriceBook.objects.exists()
 
 
+def test_a_listed_price_is_changed_in_its_row_with_the_version_read(web_client, admin, product):
+    client = web_client(admin)
+    book = PriceBook.objects.create(name="Austria", currency="EUR")
+    url = reverse("price_book_entry_set", args=[book.pk])
+    client.post(url, {"product": product.pk, "unit_price": "18.5"})
+    entry = book.entries.get()
+    page = text(client.get(reverse("price_book_edit", args=[book.pk])))
+    assert f'name="version" value="{entry.version}"' in page
+
+    again = client.post(url, {"product": product.pk, "unit_price": "20"})  # the add form
+    changed = client.post(
+        url, {"product": product.pk, "unit_price": "19", "version": entry.version}
+    )
+    stale = client.post(url, {"product": product.pk, "unit_price": "21", "version": entry.version})
+
+    assert again.status_code == 422
+    assert "change it in its row above" in text(again)
+    assert changed.status_code == 302
+    assert stale.status_code == 422
+    assert "Someone else changed this price" in text(stale)
+    assert book.entries.get().unit_price == Decimal("19")
+
+
 def test_navigation_entries_appear(web_client, rep_a):
     body = text(web_client(rep_a).get("/"))
     for url in ("/products/", "/quotes/", "/orders/", "/settings/price-books/"):

@@ -9,11 +9,19 @@ from cyclecrm.catalog import selectors, services
 from cyclecrm.catalog.forms import EntryForm, PriceBookForm, add_service_errors
 from cyclecrm.catalog.models import PriceBook
 from cyclecrm.catalog.pricing import amount_text
-from cyclecrm.core.errors import CrmError, Forbidden, NotFound, VersionConflict
+from cyclecrm.core.errors import (
+    CrmError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    VersionConflict,
+)
 from cyclecrm.identity.models import Action
 from cyclecrm.identity.views.common import can_manage, can_read, render_settings, require
 from cyclecrm.web.errors import crm_view
 from cyclecrm.web.versions import posted_version, stale_version_error
+
+ALREADY_PRICED = "This product already has a price in this book: change it in its row above."
 
 TYPE = PriceBook.record_type
 
@@ -123,9 +131,17 @@ def price_book_entry_set(request: HttpRequest, pk: int) -> HttpResponse:
                 price_book=book,
                 product=product,
                 unit_price=entry_form.cleaned_data["unit_price"],
+                version=posted_version(request),
             )
         except NotFound:
             entry_form.add_error("product", "No product with this id.")
+        except VersionConflict:
+            stale_version_error(entry_form, "price")
+        except ValidationFailed as exc:
+            if "version" in (exc.fields or {}):
+                entry_form.add_error("product", ALREADY_PRICED)
+            else:
+                add_service_errors(entry_form, exc)
         except CrmError as exc:
             if isinstance(exc, Forbidden):
                 raise
