@@ -37,6 +37,7 @@ from cyclecrm.analytics.dashboards import DASHBOARDS
 from cyclecrm.core.registry import record_types
 from cyclecrm.core.testing.factories import make_team, make_token, make_user
 from cyclecrm.identity.models import User
+from cyclecrm.support.models import BusinessCalendar
 from tests.security.bodies import request_body
 from tests.security.children import CHILDREN, ChildRows
 from tests.security.endpoints import (
@@ -102,9 +103,21 @@ class Probe:
             self.schema,
             spec,
             id_of=self.data.own_id,
-            version=getattr(target, "version", None),
+            version=_written_version(operation, target),
             update=operation.method in ("PATCH", "PUT"),
         )
+
+
+def _written_version(operation: Operation, target: models.Model) -> int | None:
+    """The version a write on `target` must carry: the stored one of the record it writes (read
+    again: an earlier probe may have changed it). A team's queue calendar is written through the
+    team's path and has none until its first PUT creates it (set-style PUTs, ADR 0037)."""
+    if operation.path == "/api/v1/queue-calendars/{team_id}":
+        target = BusinessCalendar.objects.filter(team=target).first()
+    if target is None or not hasattr(target, "version"):
+        return None
+    stored = type(target)._default_manager.filter(pk=target.pk).values_list("version", flat=True)
+    return stored.first()
 
 
 def _fill(probe: Probe, operation: Operation, values: dict[str, int]) -> str:
