@@ -4,11 +4,8 @@ record, task or merge row is lost or doubled, as in the same merge run by a work
 
 import pytest
 
-from cyclecrm.activities.models import Task
 from cyclecrm.core.testing.crash import Worker, freeze, job_state, site_for_test, wait_until
-from cyclecrm.core.testing.factories import make_contact
-from cyclecrm.dataquality.duplicates.flagging import flag_for_review
-from cyclecrm.dataquality.duplicates.matching import Candidate
+from cyclecrm.dataquality.tests.merge_helpers import make_clusters
 from cyclecrm.jobs.models import Job
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,17 +32,7 @@ TABLES = {
 def _queue_merges(admin, api_client) -> str:
     """CLUSTERS pairs of contacts, the later one with a task and a phone; one batch merge,
     asked for through the API (POST /duplicates/merge-batch answers the job's task id)."""
-    ids = []
-    for n in range(CLUSTERS):
-        survivor = make_contact(admin, first_name=f"Ann{n}", last_name="Lee", email=f"a{n}@x.org")
-        merged = make_contact(admin, first_name=f"Anne{n}", last_name="Lee", phone=f"+49301{n:05d}")
-        Task.objects.create(title=f"Call {n}", contact=merged)
-        cluster = flag_for_review(
-            record_type="contact",
-            record_id=merged.pk,
-            candidates=[Candidate(record_id=survivor.pk, score=0.9, reasons={"email": 1.0})],
-        )
-        ids.append(cluster.pk)
+    ids = make_clusters(admin, 0, CLUSTERS)
     response = api_client(admin).post(
         "/api/v1/duplicates/merge-batch", {"cluster_ids": ids}, content_type="application/json"
     )

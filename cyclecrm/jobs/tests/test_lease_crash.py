@@ -7,7 +7,6 @@ test_recovery.py)."""
 
 import pytest
 
-from cyclecrm.activities.models import Task
 from cyclecrm.core.testing.crash import (
     Worker,
     freeze,
@@ -16,10 +15,8 @@ from cyclecrm.core.testing.crash import (
     site_for_test,
     wait_until,
 )
-from cyclecrm.core.testing.factories import make_contact
-from cyclecrm.dataquality.duplicates.flagging import flag_for_review
-from cyclecrm.dataquality.duplicates.matching import Candidate
 from cyclecrm.dataquality.duplicates.services import clusters_merge_batch
+from cyclecrm.dataquality.tests.merge_helpers import make_clusters
 from cyclecrm.jobs.models import Job
 
 pytestmark = [
@@ -33,24 +30,9 @@ MERGES = "SELECT COUNT(*), COUNT(DISTINCT cluster_id) FROM dataquality_mergereco
 LEASED = "SELECT worker, lease_expires, state FROM jobs_job WHERE task_id = ?"
 
 
-def _clusters(admin, first: int, count: int) -> list[int]:
-    ids = []
-    for n in range(first, first + count):
-        survivor = make_contact(admin, first_name=f"Ann{n}", last_name="Lee", email=f"a{n}@x.org")
-        merged = make_contact(admin, first_name=f"Anne{n}", last_name="Lee", phone=f"+49301{n:05d}")
-        Task.objects.create(title=f"Call {n}", contact=merged)
-        cluster = flag_for_review(
-            record_type="contact",
-            record_id=merged.pk,
-            candidates=[Candidate(record_id=survivor.pk, score=0.9, reasons={"email": 1.0})],
-        )
-        ids.append(cluster.pk)
-    return ids
-
-
 def _queue(admin, first: int, count: int) -> str:
     before = set(Job.objects.values_list("task_id", flat=True))
-    clusters_merge_batch(actor=admin, cluster_ids=_clusters(admin, first, count))
+    clusters_merge_batch(actor=admin, cluster_ids=make_clusters(admin, first, count))
     return Job.objects.exclude(task_id__in=before).get().task_id
 
 
